@@ -1,0 +1,283 @@
+//! The `Identity` port on Cognito. The Cognito user name is our immutable user id; the
+//! office-assigned username is kept in `preferred_username`, and mapped in DynamoDB.
+
+use super::port_error;
+use crate::messages;
+use crate::ports::{Email, Identity, Mailer, NewUser, PortError, PortResult, SignIn, Tokens};
+use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType, MessageActionType};
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use std::sync::{Arc, Mutex};
+
+pub struct Cognito {
+    client: Client,
+    pool_id: String,
+    client_id: String,
+    mailer: Arc<dyn Mailer>,
+    portal_url: String,
+}
+
+const NOT_AUTHORIZED: &[&str] = &[
+    "NotAuthorizedException",
+    "UserNotFoundException",
+    "CodeMismatchException",
+    "ExpiredCodeException",
+    "PasswordResetRequiredException",
+    "UserNotConfirmedException",
+];
+const CONFLICT: &[&str] = &["UsernameExistsException", "AliasExistsException"];
+const REJECTED: &[&str] = &["InvalidPasswordException", "InvalidParameterException", "CodeDeliveryFailureException"];
+
+fn err<E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata, R>(e: aws_sdk_cognitoidentityprovider::error::SdkError<E, R>) -> PortError {
+    port_error(&e, CONFLICT, NOT_AUTHORIZED, REJECTED)
+}
+
+fn attr(name: &str, value: &str) -> PortResult<AttributeType> {
+    AttributeType::builder().name(name).value(value).build().map_err(|e| PortError::Internal(e.to_string()))
+}
+
+fn tokens(result: Option<AuthenticationResultType>) -> PortResult<Tokens> {
+    let r = result.ok_or_else(|| PortError::Internal("no authentication result".into()))?;
+    Ok(Tokens {
+        access_token: r.access_token.ok_or_else(|| PortError::Internal("no access token".into()))?,
+        expires_in: i64::from(r.expires_in),
+        refresh_token: r.refresh_token,
+    })
+}
+
+/// moto (the AWS emulator the tests run against) answers ForgotPassword with the code in
+/// this header instead of invoking the CustomMessage trigger and sending mail. Real Cognito
+/// never sets it. When it is there we send the email the trigger would have shaped.
+const MOTO_CODE_HEADER: &str = "x-moto-forgot-password-confirmation-code";
+
+#[derive(Debug, Clone, Default)]
+struct CaptureEmulatorCode(Arc<Mutex<Option<String>>>);
+
+impl Intercept for CaptureEmulatorCode {
+    fn name(&self) -> &'static str {
+        "CaptureEmulatorCode"
+    }
+    fn read_after_transmit(&self, ctx: &BeforeDeserializationInterceptorContextRef<'_>, _: &RuntimeComponents, _: &mut ConfigBag) -> Result<(), BoxError> {
+        if let (Some(code), Ok(mut slot)) = (ctx.response().headers().get(MOTO_CODE_HEADER), self.0.lock()) {
+            *slot = Some(code.to_owned());
+        }
+        Ok(())
+    }
+}
+
+impl Cognito {
+    pub fn new(client: Client, pool_id: impl Into<String>, client_id: impl Into<String>, mailer: Arc<dyn Mailer>, portal_url: &str) -> Self {
+        Cognito { client, pool_id: pool_id.into(), client_id: client_id.into(), mailer, portal_url: portal_url.to_owned() }
+    }
+
+    async fn sub_of(&self, user_id: &str) -> PortResult<String> {
+        let user = self.client.admin_get_user().user_pool_id(&self.pool_id).username(user_id).send().await.map_err(err)?;
+        user.user_attributes()
+            .iter()
+            .find(|a| a.name() == "sub")
+            .and_then(|a| a.value())
+            .map(str::to_owned)
+            .ok_or_else(|| PortError::Internal("user without sub".into()))
+    }
+
+    async fn admin_sign_out(&self, user_id: &str) -> PortResult<()> {
+        self.client.admin_user_global_sign_out().user_pool_id(&self.pool_id).username(user_id).send().await.map(|_| ()).map_err(err)
+    }
+}
+
+#[async_trait]
+impl Identity for Cognito {
+    async fn create_user(&self, new: &NewUser<'_>) -> PortResult<String> {
+        let created = self
+            .client
+            .admin_create_user()
+            .user_pool_id(&self.pool_id)
+            .username(new.user_id)
+            .temporary_password(new.temporary_password)
+            // We send the credential email ourselves through SES, with our own words.
+            .message_action(MessageActionType::Suppress)
+            .user_attributes(attr("email", new.email)?)
+            .user_attributes(attr("email_verified", "true")?)
+            .user_attributes(attr("preferred_username", new.username)?)
+            .send()
+            .await;
+        let sub = match created {
+            Ok(out) => match out.user.as_ref().and_then(|u| u.attributes().iter().find(|a| a.name() == "sub")).and_then(|a| a.value()) {
+                Some(sub) => sub.to_owned(),
+                None => self.sub_of(new.user_id).await?,
+            },
+            Err(e) => match err(e) {
+                // A retried creation: the user exists from the first try; give it the new password.
+                PortError::Conflict => {
+                    self.set_temporary_password(new.user_id, new.temporary_password).await?;
+                    self.sub_of(new.user_id).await?
+                }
+                other => return Err(other),
+            },
+        };
+        for group in new.groups {
+            self.client
+                .admin_add_user_to_group()
+                .user_pool_id(&self.pool_id)
+                .username(new.user_id)
+                .group_name(*group)
+                .send()
+                .await
+                .map_err(err)?;
+        }
+        Ok(sub)
+    }
+
+    async fn set_temporary_password(&self, user_id: &str, password: &str) -> PortResult<()> {
+        self.client
+            .admin_set_user_password()
+            .user_pool_id(&self.pool_id)
+            .username(user_id)
+            .password(password)
+            .permanent(false)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    async fn set_permanent_password(&self, user_id: &str, password: &str) -> PortResult<()> {
+        self.client
+            .admin_set_user_password()
+            .user_pool_id(&self.pool_id)
+            .username(user_id)
+            .password(password)
+            .permanent(true)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    async fn sign_in(&self, user_id: &str, password: &str) -> PortResult<SignIn> {
+        let out = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", user_id)
+            .auth_parameters("PASSWORD", password)
+            .send()
+            .await
+            .map_err(err)?;
+        match out.challenge_name {
+            Some(ChallengeNameType::NewPasswordRequired) => Ok(SignIn::NewPasswordRequired {
+                session: out.session.ok_or_else(|| PortError::Internal("challenge without session".into()))?,
+            }),
+            Some(_) => Err(PortError::Internal("unexpected challenge".into())),
+            None => Ok(SignIn::Tokens(tokens(out.authentication_result)?)),
+        }
+    }
+
+    async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<Tokens> {
+        let out = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.client_id)
+            .challenge_name(ChallengeNameType::NewPasswordRequired)
+            .session(session)
+            .challenge_responses("USERNAME", user_id)
+            .challenge_responses("NEW_PASSWORD", new_password)
+            .send()
+            .await
+            .map_err(err)?;
+        tokens(out.authentication_result)
+    }
+
+    async fn refresh(&self, refresh_token: &str) -> PortResult<Tokens> {
+        let out = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token)
+            .send()
+            .await
+            .map_err(err)?;
+        let mut t = tokens(out.authentication_result)?;
+        t.refresh_token = None;
+        Ok(t)
+    }
+
+    async fn sign_out(&self, access_token: &str) -> PortResult<()> {
+        self.client.global_sign_out().access_token(access_token).send().await.map(|_| ()).map_err(err)
+    }
+
+    async fn change_password(&self, access_token: &str, current: &str, new: &str) -> PortResult<()> {
+        self.client
+            .change_password()
+            .access_token(access_token)
+            .previous_password(current)
+            .proposed_password(new)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    async fn forgot_password(&self, user_id: &str, username: &str) -> PortResult<()> {
+        let capture = CaptureEmulatorCode::default();
+        self.client
+            .forgot_password()
+            .client_id(&self.client_id)
+            .username(user_id)
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await
+            .map_err(err)?;
+        let code = capture.0.lock().ok().and_then(|mut c| c.take());
+        if let Some(code) = code {
+            let user = self.client.admin_get_user().user_pool_id(&self.pool_id).username(user_id).send().await.map_err(err)?;
+            let to = user.user_attributes().iter().find(|a| a.name() == "email").and_then(|a| a.value()).unwrap_or_default().to_owned();
+            let (subject, text) = messages::reset(&self.portal_url, username, &code);
+            self.mailer.send(&Email { to, subject, text }).await?;
+        }
+        Ok(())
+    }
+
+    async fn confirm_forgot_password(&self, user_id: &str, code: &str, new_password: &str) -> PortResult<()> {
+        self.client
+            .confirm_forgot_password()
+            .client_id(&self.client_id)
+            .username(user_id)
+            .confirmation_code(code)
+            .password(new_password)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    async fn set_enabled(&self, user_id: &str, enabled: bool) -> PortResult<()> {
+        if enabled {
+            self.client.admin_enable_user().user_pool_id(&self.pool_id).username(user_id).send().await.map_err(err)?;
+        } else {
+            self.client.admin_disable_user().user_pool_id(&self.pool_id).username(user_id).send().await.map_err(err)?;
+            self.admin_sign_out(user_id).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_username(&self, user_id: &str, username: &str) -> PortResult<()> {
+        self.client
+            .admin_update_user_attributes()
+            .user_pool_id(&self.pool_id)
+            .username(user_id)
+            .user_attributes(attr("preferred_username", username)?)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+}

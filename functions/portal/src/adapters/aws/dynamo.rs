@@ -1,0 +1,200 @@
+//! The `Table` port on DynamoDB: GetItem, BatchGetItem, Query, PutItem/DeleteItem with
+//! condition expressions, and TransactWriteItems for groups. Items go through serde_dynamo.
+
+use super::port_error;
+use crate::ports::{Condition, Item, Key, PortError, PortResult, Table, Write};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use std::collections::HashMap;
+
+pub struct Dynamo {
+    client: Client,
+    table: String,
+}
+
+type Attrs = HashMap<String, AttributeValue>;
+
+fn key_attrs(key: &Key) -> Attrs {
+    HashMap::from([("pk".to_owned(), AttributeValue::S(key.pk.clone())), ("sk".to_owned(), AttributeValue::S(key.sk.clone()))])
+}
+
+fn from_attrs(attrs: Attrs) -> PortResult<Item> {
+    serde_dynamo::from_item(attrs).map_err(|e| PortError::Internal(format!("item does not parse: {e}")))
+}
+
+fn to_attrs(item: &Item) -> PortResult<Attrs> {
+    serde_dynamo::to_item(item).map_err(|e| PortError::Internal(format!("item does not serialise: {e}")))
+}
+
+/// The condition expression and its values.
+fn condition(c: &Condition) -> (Option<String>, Option<Attrs>) {
+    match c {
+        Condition::None => (None, None),
+        Condition::Absent => (Some("attribute_not_exists(pk)".into()), None),
+        Condition::Present => (Some("attribute_exists(pk)".into()), None),
+        Condition::Version(v) => (Some("version = :v".into()), Some(HashMap::from([(":v".to_owned(), AttributeValue::N(v.to_string()))]))),
+    }
+}
+
+const CONFLICT: &[&str] = &["ConditionalCheckFailedException"];
+
+impl Dynamo {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Dynamo { client, table: table.into() }
+    }
+}
+
+#[async_trait]
+impl Table for Dynamo {
+    async fn get(&self, key: &Key) -> PortResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attrs(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
+        out.item.map(from_attrs).transpose()
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> PortResult<Vec<Item>> {
+        let mut pending: Vec<Attrs> = keys.iter().map(key_attrs).collect();
+        let mut out = Vec::new();
+        // BatchGetItem may hand back some keys unprocessed under load: ask again for those.
+        for _ in 0..5 {
+            if pending.is_empty() {
+                return Ok(out);
+            }
+            let ka = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| PortError::Internal(e.to_string()))?;
+            let res = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, ka)
+                .send()
+                .await
+                .map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
+            for attrs in res.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
+                out.push(from_attrs(attrs)?);
+            }
+            pending = res.unprocessed_keys.unwrap_or_default().remove(&self.table).map(|k| k.keys).unwrap_or_default();
+        }
+        Err(PortError::Unavailable("BatchGetItem left keys unprocessed".into()))
+    }
+
+    async fn query(&self, pk: &str, sk_prefix: &str) -> PortResult<Vec<Item>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+                .set_exclusive_start_key(start.take());
+            q = if sk_prefix.is_empty() {
+                q.key_condition_expression("pk = :pk")
+            } else {
+                q.key_condition_expression("pk = :pk AND begins_with(sk, :p)")
+                    .expression_attribute_values(":p", AttributeValue::S(sk_prefix.to_owned()))
+            };
+            let res = q.send().await.map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
+            for attrs in res.items.unwrap_or_default() {
+                out.push(from_attrs(attrs)?);
+            }
+            match res.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn write(&self, writes: Vec<Write>) -> PortResult<()> {
+        if writes.len() == 1 {
+            return match writes.into_iter().next() {
+                Some(Write::Put { item, condition: c }) => {
+                    let (expr, values) = condition(&c);
+                    self.client
+                        .put_item()
+                        .table_name(&self.table)
+                        .set_item(Some(to_attrs(&item)?))
+                        .set_condition_expression(expr)
+                        .set_expression_attribute_values(values)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| port_error(&e, CONFLICT, &[], &[]))
+                }
+                Some(Write::Delete { key, condition: c }) => {
+                    let (expr, values) = condition(&c);
+                    self.client
+                        .delete_item()
+                        .table_name(&self.table)
+                        .set_key(Some(key_attrs(&key)))
+                        .set_condition_expression(expr)
+                        .set_expression_attribute_values(values)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| port_error(&e, CONFLICT, &[], &[]))
+                }
+                None => Ok(()),
+            };
+        }
+        let mut items = Vec::with_capacity(writes.len());
+        for w in writes {
+            let built = match w {
+                Write::Put { item, condition: c } => {
+                    let (expr, values) = condition(&c);
+                    let put = Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(to_attrs(&item)?))
+                        .set_condition_expression(expr)
+                        .set_expression_attribute_values(values)
+                        .build()
+                        .map_err(|e| PortError::Internal(e.to_string()))?;
+                    TransactWriteItem::builder().put(put).build()
+                }
+                Write::Delete { key, condition: c } => {
+                    let (expr, values) = condition(&c);
+                    let delete = Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_attrs(&key)))
+                        .set_condition_expression(expr)
+                        .set_expression_attribute_values(values)
+                        .build()
+                        .map_err(|e| PortError::Internal(e.to_string()))?;
+                    TransactWriteItem::builder().delete(delete).build()
+                }
+            };
+            items.push(built);
+        }
+        let res = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                // A cancelled transaction is a conflict when any of its conditions failed.
+                let conditional = e
+                    .as_service_error()
+                    .and_then(|s| match s {
+                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => Some(t),
+                        _ => None,
+                    })
+                    .and_then(|t| t.cancellation_reasons.as_ref())
+                    .is_some_and(|reasons| reasons.iter().any(|r| r.code.as_deref() == Some("ConditionalCheckFailed")));
+                if conditional {
+                    Err(PortError::Conflict)
+                } else {
+                    Err(port_error(&e, CONFLICT, &[], &[]))
+                }
+            }
+        }
+    }
+}

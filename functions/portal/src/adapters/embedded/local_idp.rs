@@ -1,0 +1,290 @@
+//! The embedded identity provider: Cognito's user life cycle on the `Table` port, issuing
+//! real RS256 access tokens with Cognito's claims, so the local run exercises the same
+//! token checks as API Gateway. Passwords are stored as argon2id hashes.
+
+use crate::domain::SecretHash;
+use crate::jwt::{Signer, Verifier};
+use crate::messages;
+use crate::ports::{Condition, Email, Identity, Item, Key, Mailer, NewUser, PortError, PortResult, SignIn, Table, Tokens, Write};
+use crate::store::{from_item, now, sha256_hex, sk_of, to_item};
+use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+pub const ACCESS_TOKEN_SECS: i64 = 15 * 60;
+pub const REFRESH_TOKEN_SECS: i64 = 24 * 3600;
+/// Cognito's longest auth session (AuthSessionValidity): time to pick a password and questions.
+const SESSION_SECS: i64 = 15 * 60;
+const RESET_CODE_SECS: i64 = 3600;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct User {
+    user_id: String,
+    sub: String,
+    email: String,
+    preferred_username: String,
+    groups: Vec<String>,
+    password: SecretHash,
+    /// Cognito's FORCE_CHANGE_PASSWORD: the password is temporary and expires.
+    temporary_until: Option<i64>,
+    enabled: bool,
+    reset_code: Option<SecretHash>,
+    reset_until: Option<i64>,
+    version: u64,
+}
+
+pub struct LocalIdp {
+    table: Arc<dyn Table>,
+    mailer: Arc<dyn Mailer>,
+    signer: Signer,
+    issuer: String,
+    client_id: String,
+    portal_url: String,
+}
+
+fn user_pk(user_id: &str) -> String {
+    format!("IDP#USER#{user_id}")
+}
+fn user_key(user_id: &str) -> Key {
+    Key::new(user_pk(user_id), "USER")
+}
+fn secret_token() -> String {
+    B64.encode(crate::domain::random_bytes::<32>())
+}
+fn hash(secret: &str) -> PortResult<SecretHash> {
+    SecretHash::of(secret).map_err(PortError::Internal)
+}
+
+impl LocalIdp {
+    pub const CLIENT_ID: &'static str = "portal-local";
+
+    pub fn new(table: Arc<dyn Table>, mailer: Arc<dyn Mailer>, signer: Signer, portal_url: &str) -> Self {
+        LocalIdp {
+            table,
+            mailer,
+            signer,
+            issuer: format!("{}/local-idp", portal_url.trim_end_matches('/')),
+            client_id: Self::CLIENT_ID.into(),
+            portal_url: portal_url.to_owned(),
+        }
+    }
+
+    /// What the local run checks tokens with: this provider's issuer, client and keys.
+    pub fn verifier(&self) -> Verifier {
+        Verifier { issuer: self.issuer.clone(), client_id: self.client_id.clone(), jwks: self.signer.jwks() }
+    }
+
+    async fn user(&self, user_id: &str) -> PortResult<Option<User>> {
+        match self.table.get(&user_key(user_id)).await? {
+            Some(item) => from_item(item),
+            None => Ok(None),
+        }
+    }
+
+    async fn save(&self, user: &User, extra: Vec<Write>) -> PortResult<()> {
+        let mut next = user.clone();
+        next.version += 1;
+        let mut writes = vec![Write::Put { item: to_item(&user_key(&user.user_id), &next, None)?, condition: Condition::Version(user.version) }];
+        writes.extend(extra);
+        self.table.write(writes).await
+    }
+
+    fn issue(&self, user: &User, with_refresh: bool) -> PortResult<(Tokens, Vec<Write>)> {
+        let t = now();
+        let claims = serde_json::json!({
+            "iss": self.issuer, "sub": user.sub, "client_id": self.client_id, "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin", "auth_time": t, "iat": t, "exp": t + ACCESS_TOKEN_SECS,
+            "jti": uuid::Uuid::new_v4().to_string(), "username": user.user_id, "cognito:groups": user.groups,
+        });
+        let access_token = self.signer.sign(&claims).map_err(PortError::Internal)?;
+        let mut writes = Vec::new();
+        let refresh_token = if with_refresh {
+            // The user id travels in the token so a refresh is one GetItem.
+            let secret = secret_token();
+            let key = Key::new(user_pk(&user.user_id), format!("REFRESH#{}", sha256_hex(secret.as_bytes())));
+            writes.push(Write::Put { item: to_item(&key, &serde_json::json!({}), Some(t + REFRESH_TOKEN_SECS))?, condition: Condition::Absent });
+            Some(format!("{}.{secret}", user.user_id))
+        } else {
+            None
+        };
+        Ok((Tokens { access_token, expires_in: ACCESS_TOKEN_SECS, refresh_token }, writes))
+    }
+
+    /// Every refresh token of the user, to delete on sign-out or disable.
+    async fn sessions_of(&self, user_id: &str) -> PortResult<Vec<Write>> {
+        let items: Vec<Item> = self.table.query(&user_pk(user_id), "REFRESH#").await?;
+        Ok(items
+            .iter()
+            .map(|i| Write::Delete { key: Key::new(user_pk(user_id), sk_of(i)), condition: Condition::None })
+            .collect())
+    }
+
+    fn user_of_access_token(&self, access_token: &str) -> PortResult<String> {
+        let claims = self.verifier().verify(access_token, now()).ok_or(PortError::NotAuthorized)?;
+        claims.get("username").and_then(|u| u.as_str()).map(str::to_owned).ok_or(PortError::NotAuthorized)
+    }
+
+    async fn require(&self, user_id: &str) -> PortResult<User> {
+        self.user(user_id).await?.ok_or(PortError::NotFound)
+    }
+}
+
+#[async_trait]
+impl Identity for LocalIdp {
+    async fn create_user(&self, new: &NewUser<'_>) -> PortResult<String> {
+        if let Some(existing) = self.user(new.user_id).await? {
+            self.set_temporary_password(new.user_id, new.temporary_password).await?;
+            return Ok(existing.sub);
+        }
+        let user = User {
+            user_id: new.user_id.to_owned(),
+            sub: uuid::Uuid::new_v4().to_string(),
+            email: new.email.to_owned(),
+            preferred_username: new.username.to_owned(),
+            groups: new.groups.iter().map(|g| g.to_string()).collect(),
+            password: hash(new.temporary_password)?,
+            temporary_until: Some(now() + crate::domain::TemporaryPassword::VALID_DAYS * 86400),
+            enabled: true,
+            reset_code: None,
+            reset_until: None,
+            version: 0,
+        };
+        let item = to_item(&user_key(&user.user_id), &user, None)?;
+        self.table.write(vec![Write::Put { item, condition: Condition::Absent }]).await?;
+        Ok(user.sub)
+    }
+
+    async fn set_temporary_password(&self, user_id: &str, password: &str) -> PortResult<()> {
+        let mut user = self.require(user_id).await?;
+        user.password = hash(password)?;
+        user.temporary_until = Some(now() + crate::domain::TemporaryPassword::VALID_DAYS * 86400);
+        self.save(&user, vec![]).await
+    }
+
+    async fn set_permanent_password(&self, user_id: &str, password: &str) -> PortResult<()> {
+        let mut user = self.require(user_id).await?;
+        user.password = hash(password)?;
+        user.temporary_until = None;
+        self.save(&user, vec![]).await
+    }
+
+    async fn sign_in(&self, user_id: &str, password: &str) -> PortResult<SignIn> {
+        let user = self.user(user_id).await?.ok_or(PortError::NotAuthorized)?;
+        if !user.enabled || !user.password.matches(password) {
+            return Err(PortError::NotAuthorized);
+        }
+        match user.temporary_until {
+            Some(until) if until <= now() => Err(PortError::NotAuthorized),
+            Some(_) => {
+                let session = format!("{user_id}.{}", secret_token());
+                let key = Key::new(user_pk(user_id), format!("SESSION#{}", sha256_hex(session.as_bytes())));
+                let item = to_item(&key, &serde_json::json!({}), Some(now() + SESSION_SECS))?;
+                self.table.write(vec![Write::Put { item, condition: Condition::Absent }]).await?;
+                Ok(SignIn::NewPasswordRequired { session })
+            }
+            None => {
+                let (tokens, writes) = self.issue(&user, true)?;
+                self.table.write(writes).await?;
+                Ok(SignIn::Tokens(tokens))
+            }
+        }
+    }
+
+    async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<Tokens> {
+        let key = Key::new(user_pk(user_id), format!("SESSION#{}", sha256_hex(session.as_bytes())));
+        let live = match self.table.get(&key).await? {
+            Some(item) => from_item::<serde_json::Value>(item)?.is_some(),
+            None => false,
+        };
+        let mut user = self.user(user_id).await?.ok_or(PortError::NotAuthorized)?;
+        if !live || !user.enabled || user.temporary_until.is_none() {
+            return Err(PortError::NotAuthorized);
+        }
+        user.password = hash(new_password)?;
+        user.temporary_until = None;
+        let (tokens, mut writes) = self.issue(&user, true)?;
+        // The session is single-use: it goes in the same write that sets the password.
+        writes.push(Write::Delete { key, condition: Condition::Present });
+        self.save(&user, writes).await?;
+        Ok(tokens)
+    }
+
+    async fn refresh(&self, refresh_token: &str) -> PortResult<Tokens> {
+        let (user_id, secret) = refresh_token.split_once('.').ok_or(PortError::NotAuthorized)?;
+        let key = Key::new(user_pk(user_id), format!("REFRESH#{}", sha256_hex(secret.as_bytes())));
+        let live = match self.table.get(&key).await? {
+            Some(item) => from_item::<serde_json::Value>(item)?.is_some(),
+            None => false,
+        };
+        let user = self.user(user_id).await?.ok_or(PortError::NotAuthorized)?;
+        if !live || !user.enabled {
+            return Err(PortError::NotAuthorized);
+        }
+        Ok(self.issue(&user, false)?.0)
+    }
+
+    async fn sign_out(&self, access_token: &str) -> PortResult<()> {
+        let user_id = self.user_of_access_token(access_token)?;
+        let writes = self.sessions_of(&user_id).await?;
+        for chunk in writes.chunks(25) {
+            self.table.write(chunk.to_vec()).await?;
+        }
+        Ok(())
+    }
+
+    async fn change_password(&self, access_token: &str, current: &str, new: &str) -> PortResult<()> {
+        let user_id = self.user_of_access_token(access_token)?;
+        let mut user = self.require(&user_id).await?;
+        if !user.password.matches(current) {
+            return Err(PortError::NotAuthorized);
+        }
+        user.password = hash(new)?;
+        self.save(&user, vec![]).await
+    }
+
+    async fn forgot_password(&self, user_id: &str, username: &str) -> PortResult<()> {
+        let Some(mut user) = self.user(user_id).await? else { return Ok(()) };
+        let digits = crate::domain::random_bytes::<4>();
+        let code = format!("{:06}", u32::from_le_bytes(digits) % 1_000_000);
+        user.reset_code = Some(hash(&code)?);
+        user.reset_until = Some(now() + RESET_CODE_SECS);
+        self.save(&user, vec![]).await?;
+        // Cognito builds this email with our CustomMessage trigger; the same words here.
+        let (subject, text) = messages::reset(&self.portal_url, username, &code);
+        self.mailer.send(&Email { to: user.email.clone(), subject, text }).await
+    }
+
+    async fn confirm_forgot_password(&self, user_id: &str, code: &str, new_password: &str) -> PortResult<()> {
+        let mut user = self.user(user_id).await?.ok_or(PortError::NotAuthorized)?;
+        let valid = user.reset_until.is_some_and(|t| t > now()) && user.reset_code.as_ref().is_some_and(|h| h.matches(code));
+        if !valid {
+            return Err(PortError::NotAuthorized);
+        }
+        user.password = hash(new_password)?;
+        user.temporary_until = None;
+        user.reset_code = None;
+        user.reset_until = None;
+        self.save(&user, vec![]).await
+    }
+
+    async fn set_enabled(&self, user_id: &str, enabled: bool) -> PortResult<()> {
+        let mut user = self.require(user_id).await?;
+        user.enabled = enabled;
+        let sessions = if enabled { vec![] } else { self.sessions_of(user_id).await? };
+        // Deletes beyond one transaction's size go after; the disabled flag already stops refreshes.
+        let (first, rest) = sessions.split_at(sessions.len().min(24));
+        self.save(&user, first.to_vec()).await?;
+        for chunk in rest.chunks(25) {
+            self.table.write(chunk.to_vec()).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_username(&self, user_id: &str, username: &str) -> PortResult<()> {
+        let mut user = self.require(user_id).await?;
+        user.preferred_username = username.to_owned();
+        self.save(&user, vec![]).await
+    }
+}

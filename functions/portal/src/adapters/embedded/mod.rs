@@ -1,0 +1,7 @@
+mod file_table;
+mod local_idp;
+mod outbox;
+
+pub use file_table::FileTable;
+pub use local_idp::LocalIdp;
+pub use outbox::Outbox;

@@ -1,0 +1,71 @@
+//! The state a function builds once per cold start and hands to every request.
+
+use crate::adapters::aws::{Cognito, Dynamo, Ses};
+use crate::ports::{Identity, Mailer, PortResult, Table};
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+pub struct App {
+    pub table: Arc<dyn Table>,
+    pub identity: Arc<dyn Identity>,
+    pub mailer: Arc<dyn Mailer>,
+    /// The portal's public address, for links in emails.
+    pub portal_url: String,
+    secret: OnceCell<Vec<u8>>,
+}
+
+/// Where the AWS resources are: from the function's environment (set by the template),
+/// or found/provisioned by the local run.
+#[derive(Debug, Clone)]
+pub struct AwsSettings {
+    pub table: String,
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub mail_from: String,
+    pub portal_url: String,
+}
+
+impl AwsSettings {
+    pub fn from_env() -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).map_err(|_| format!("environment variable {name} is not set"));
+        Ok(AwsSettings {
+            table: var("PORTAL_TABLE")?,
+            user_pool_id: var("PORTAL_USER_POOL_ID")?,
+            client_id: var("PORTAL_CLIENT_ID")?,
+            mail_from: var("PORTAL_MAIL_FROM")?,
+            portal_url: var("PORTAL_URL")?,
+        })
+    }
+}
+
+impl App {
+    pub fn new(table: Arc<dyn Table>, identity: Arc<dyn Identity>, mailer: Arc<dyn Mailer>, portal_url: &str) -> Self {
+        App { table, identity, mailer, portal_url: portal_url.trim_end_matches('/').to_owned(), secret: OnceCell::new() }
+    }
+
+    /// The AWS backend: SDK clients built once from one shared configuration.
+    pub fn aws(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Self {
+        let mailer: Arc<dyn Mailer> = Arc::new(Ses::new(aws_sdk_ses::Client::new(sdk), &settings.mail_from));
+        let identity = Cognito::new(
+            aws_sdk_cognitoidentityprovider::Client::new(sdk),
+            &settings.user_pool_id,
+            &settings.client_id,
+            mailer.clone(),
+            &settings.portal_url,
+        );
+        let table = Dynamo::new(aws_sdk_dynamodb::Client::new(sdk), &settings.table);
+        App::new(Arc::new(table), Arc::new(identity), mailer, &settings.portal_url)
+    }
+
+    /// What a Lambda function runs on.
+    pub async fn from_env() -> Result<Self, String> {
+        let settings = AwsSettings::from_env()?;
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ok(App::aws(&sdk, &settings))
+    }
+
+    /// The deployment's server secret, read once per cold start.
+    pub async fn secret(&self) -> PortResult<&[u8]> {
+        self.secret.get_or_try_init(|| crate::store::secret::get_or_create(self.table.as_ref())).await.map(Vec::as_slice)
+    }
+}

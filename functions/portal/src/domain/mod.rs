@@ -1,0 +1,30 @@
+//! Domain types: each has a private value and one fallible constructor, so a value that
+//! exists is valid. Constructors return a reason; the HTTP layer adds the field name.
+
+pub mod account;
+pub mod clinic;
+pub mod names;
+pub mod password;
+pub mod patient;
+pub mod questions;
+
+pub use account::{Relationship, Role};
+pub use clinic::{Clinic, CLINICS};
+pub use names::{EmailAddress, Mrn, PersonName, Username};
+pub use password::{NewPassword, TemporaryPassword};
+pub use patient::{BirthDate, PatientId};
+pub use questions::{SecretHash, QuestionId, QUESTIONS};
+
+/// Why a value was refused, in words fit for the person who typed it.
+pub type Reason = String;
+
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    // Only fails if the OS has no entropy source, in which case nothing here can work.
+    aws_lc_rs::rand::fill(&mut buf).expect("system random source");
+    buf
+}
+
+pub(crate) fn has_control_chars(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}

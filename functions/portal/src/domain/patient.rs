@@ -1,0 +1,94 @@
+use super::Reason;
+use serde::{Deserialize, Serialize};
+use time::{macros::format_description, Date, OffsetDateTime};
+
+/// Random (UUID v4), never sequential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PatientId(uuid::Uuid);
+
+impl PatientId {
+    pub fn new() -> Self {
+        PatientId(uuid::Uuid::new_v4())
+    }
+    pub fn parse(s: &str) -> Result<Self, Reason> {
+        uuid::Uuid::parse_str(s)
+            .ok()
+            .filter(|u| u.get_version_num() == 4 && s.len() == 36)
+            .map(PatientId)
+            .ok_or_else(|| "is not a patient id".into())
+    }
+}
+impl Default for PatientId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl TryFrom<String> for PatientId {
+    type Error = Reason;
+    fn try_from(s: String) -> Result<Self, Reason> {
+        PatientId::parse(&s)
+    }
+}
+impl From<PatientId> for String {
+    fn from(p: PatientId) -> String {
+        p.0.to_string()
+    }
+}
+impl std::fmt::Display for PatientId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A plain calendar date of birth: not in the future, not before 1900.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BirthDate(Date);
+
+impl BirthDate {
+    pub fn parse(s: &str) -> Result<Self, Reason> {
+        let date = Date::parse(s, format_description!("[year]-[month]-[day]"))
+            .map_err(|_| "must be a real date written YYYY-MM-DD".to_string())?;
+        if date > OffsetDateTime::now_utc().date() {
+            return Err("must not be in the future".into());
+        }
+        if date.year() < 1900 {
+            return Err("must not be before 1900".into());
+        }
+        Ok(BirthDate(date))
+    }
+}
+impl TryFrom<String> for BirthDate {
+    type Error = Reason;
+    fn try_from(s: String) -> Result<Self, Reason> {
+        BirthDate::parse(&s)
+    }
+}
+impl From<BirthDate> for String {
+    fn from(d: BirthDate) -> String {
+        let (y, m, day) = (d.0.year(), d.0.month() as u8, d.0.day());
+        format!("{y:04}-{m:02}-{day:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn birth_dates() {
+        assert_eq!(String::from(BirthDate::parse("2019-04-01").unwrap()), "2019-04-01");
+        for bad in ["2019-02-30", "not-a-date", "2999-01-01", "1899-12-31", "2019-4-1"] {
+            assert!(BirthDate::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn patient_ids() {
+        let id = PatientId::new();
+        assert_eq!(PatientId::parse(&id.to_string()).unwrap(), id);
+        assert!(PatientId::parse("not-a-uuid").is_err());
+        assert!(PatientId::parse("00000000-0000-1000-8000-000000000000").is_err(), "v1 is not ours");
+    }
+}

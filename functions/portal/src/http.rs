@@ -1,0 +1,310 @@
+//! The HTTP conventions every function shares: routing, JSON bodies, answers, the caller's
+//! identity from the authorizer claims, and the refresh cookie.
+
+use crate::domain::Role;
+use crate::problem::Problem;
+use lambda_http::http::{HeaderValue, Method, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub const MAX_BODY: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    /// Anyone may call it.
+    None,
+    /// API Gateway's JWT authorizer (or the local run's equivalent) checked the token.
+    Jwt,
+}
+
+/// One route of a function. `path` may hold `{name}` segments.
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    #[serde(serialize_with = "method_str")]
+    pub method: Method,
+    pub path: &'static str,
+    pub auth: Auth,
+}
+
+fn method_str<S: serde::Serializer>(m: &Method, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(m.as_str())
+}
+
+impl Route {
+    pub const fn new(method: Method, path: &'static str, auth: Auth) -> Self {
+        Route { method, path, auth }
+    }
+
+    /// The path parameters, if `path` fits this route's template.
+    pub fn matches(&self, path: &str) -> Option<HashMap<String, String>> {
+        let mut params = HashMap::new();
+        let mut want = self.path.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return Some(params),
+                (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {
+                    params.insert(w[1..w.len() - 1].to_owned(), g.to_owned());
+                }
+                (Some(w), Some(g)) if w == g => {}
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Finds the route for a request: 404 when no path fits, 405 when the path fits but not
+/// the method. Path parameters come from our own match, so Lambda and the local run agree.
+pub fn find<'r>(routes: &'r [Route], req: &Request) -> Result<(&'r Route, HashMap<String, String>), Problem> {
+    let path = req.uri().path();
+    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let mut allowed = Vec::new();
+    for route in routes {
+        if let Some(params) = route.matches(path) {
+            if route.method == req.method() {
+                return Ok((route, params));
+            }
+            allowed.push(route.method.as_str());
+        }
+    }
+    if allowed.is_empty() {
+        Err(Problem::not_found("There is nothing at this address."))
+    } else {
+        Err(Problem::method_not_allowed(allowed.join(", ")))
+    }
+}
+
+/// Reads a JSON body into a request type whose fields are domain types, so parsing is
+/// validation. The problem names the field and says why, without echoing the value.
+pub fn json<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY {
+        return Err(Problem::too_large());
+    }
+    if let Some(ct) = req.headers().get("content-type") {
+        let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
+        if !ct.starts_with("application/json") {
+            return Err(Problem::unsupported_media_type());
+        }
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::malformed("The request needs a JSON object as its body."));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(de).map_err(|e| body_problem(&e))?;
+    Ok(value)
+}
+
+fn body_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
+    let inner = e.inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return Problem::malformed("The request body is not valid JSON.");
+    }
+    let msg = inner.to_string();
+    // serde_json appends the position; the rest is either serde's words or our domain reason.
+    let msg = msg.split(" at line ").next().unwrap_or_default();
+    let path = e.path().to_string();
+    let named = |prefix: &str| {
+        msg.strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .filter(|f| f.len() <= 64 && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .map(str::to_owned)
+    };
+    if let Some(field) = named("unknown field `") {
+        let field = if path == "." { field } else { format!("{path}.{field}") };
+        return Problem::invalid(field.clone(), format!("{field} is not a field of this request."));
+    }
+    if let Some(field) = named("missing field `") {
+        let field = if path == "." { field } else { format!("{path}.{field}") };
+        return Problem::invalid(field.clone(), format!("{field} is required."));
+    }
+    if path == "." {
+        return Problem::malformed("The request body must be a JSON object.");
+    }
+    if msg.starts_with("invalid type") || msg.starts_with("invalid value") || msg.starts_with("invalid length") {
+        return Problem::invalid(path.clone(), format!("{path} has the wrong type."));
+    }
+    Problem::invalid(path.clone(), format!("{path} {msg}"))
+}
+
+/// A JSON answer. Every API answer is `no-store`: most carry patient or account data, and
+/// one rule is easier to keep than a list of exceptions.
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
+    match serde_json::to_string(body) {
+        Ok(json) => Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .header("cache-control", "no-store")
+            .body(Body::from(json))
+            .unwrap_or_else(|_| Problem::internal().into_response()),
+        Err(_) => Problem::internal().into_response(),
+    }
+}
+
+pub fn empty(status: StatusCode) -> Response<Body> {
+    let mut res = Response::new(Body::Empty);
+    *res.status_mut() = status;
+    res.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Who is calling, from the claims the JWT authorizer verified. Nothing the caller sends in
+/// a body, query or header is ever taken as identity.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub sub: String,
+    pub roles: Vec<Role>,
+}
+
+impl Caller {
+    pub fn from_request(req: &Request) -> Result<Caller, Problem> {
+        let claims = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+                .authorizer
+                .as_ref()
+                .and_then(|a| a.jwt.as_ref())
+                .map(|jwt| &jwt.claims),
+            _ => None,
+        }
+        .ok_or_else(Problem::unauthenticated)?;
+        let sub = claims.get("sub").filter(|s| !s.is_empty()).ok_or_else(Problem::unauthenticated)?;
+        if claims.get("token_use").map(String::as_str) != Some("access") {
+            return Err(Problem::unauthenticated());
+        }
+        let roles = claims.get("cognito:groups").map(|g| parse_groups(g)).unwrap_or_default();
+        Ok(Caller { sub: sub.clone(), roles })
+    }
+    pub fn is(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// API Gateway passes array claims as "[a b]"; accept a JSON array too.
+pub fn parse_groups(raw: &str) -> Vec<Role> {
+    raw.trim_matches(|c| c == '[' || c == ']')
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .map(|g| g.trim_matches('"'))
+        .filter_map(|g| Role::parse(g).ok())
+        .collect()
+}
+
+pub fn bearer_token(req: &Request) -> Option<&str> {
+    req.headers()
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+pub const REFRESH_COOKIE: &str = "portal_refresh";
+
+/// The refresh token lives only here: HttpOnly (no script reads it), Secure, SameSite=Strict,
+/// and scoped to the auth routes that use it.
+pub fn refresh_cookie(token: &str, max_age_secs: i64) -> String {
+    format!("{REFRESH_COOKIE}={token}; HttpOnly; Secure; SameSite=Strict; Path=/api/auth; Max-Age={max_age_secs}")
+}
+
+pub fn clear_refresh_cookie() -> String {
+    format!("{REFRESH_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/api/auth; Max-Age=0")
+}
+
+pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// The `Idempotency-Key` header of a create: 1 to 128 visible ASCII characters.
+pub fn idempotency_key(req: &Request) -> Result<Option<String>, Problem> {
+    let Some(raw) = req.headers().get("idempotency-key") else { return Ok(None) };
+    let key = raw.to_str().unwrap_or("");
+    if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::invalid("Idempotency-Key", "The Idempotency-Key header must be 1 to 128 visible ASCII characters."));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::http;
+
+    const ROUTES: &[Route] = &[
+        Route::new(Method::POST, "/api/admin/accounts/{username}/disable", Auth::Jwt),
+        Route::new(Method::GET, "/api/clinics", Auth::None),
+    ];
+
+    fn req(method: &str, path: &str, body: &str) -> Request {
+        let mut r = http::Request::builder().method(method).uri(path);
+        r = r.header("content-type", "application/json");
+        r.body(Body::from(body.to_owned())).unwrap()
+    }
+
+    #[test]
+    fn routing_gives_params_404_and_405() {
+        let (route, params) = find(ROUTES, &req("POST", "/api/admin/accounts/jsmith/disable", "")).unwrap();
+        assert_eq!(route.path, ROUTES[0].path);
+        assert_eq!(params["username"], "jsmith");
+        assert_eq!(find(ROUTES, &req("GET", "/api/nothing", "")).unwrap_err().status, 404);
+        let p = find(ROUTES, &req("DELETE", "/api/clinics", "")).unwrap_err();
+        assert_eq!(p.status, 405);
+        assert_eq!(p.allow.as_deref(), Some("GET"));
+        assert!(find(ROUTES, &req("POST", "/api/admin/accounts//disable", "")).is_err());
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Login {
+        username: crate::domain::Username,
+        password: String,
+    }
+
+    #[test]
+    fn body_problems_name_the_field_and_never_echo_values() {
+        let p = json::<Login>(&req("POST", "/", "{")).unwrap_err();
+        assert_eq!(p.kind, "malformed-body");
+        let p = json::<Login>(&req("POST", "/", r#"{"username":"abc","password":"x","extra":1}"#)).unwrap_err();
+        assert_eq!(p.field.as_deref(), Some("extra"));
+        let p = json::<Login>(&req("POST", "/", r#"{"username":"abc"}"#)).unwrap_err();
+        assert_eq!(p.field.as_deref(), Some("password"));
+        let p = json::<Login>(&req("POST", "/", r#"{"username":"abc","password":12}"#)).unwrap_err();
+        assert_eq!(p.field.as_deref(), Some("password"));
+        let p = json::<Login>(&req("POST", "/", r#"{"username":"Secret Name","password":"x"}"#)).unwrap_err();
+        assert_eq!(p.field.as_deref(), Some("username"));
+        assert!(!p.detail.contains("Secret"), "{}", p.detail);
+        let p = json::<Login>(&req("POST", "/", "[]")).unwrap_err();
+        assert_eq!(p.status, 400);
+        let big = format!(r#"{{"username":"abc","password":"{}"}}"#, "x".repeat(MAX_BODY));
+        assert_eq!(json::<Login>(&req("POST", "/", &big)).unwrap_err().status, 413);
+    }
+
+    #[test]
+    fn groups_in_both_claim_forms() {
+        assert_eq!(parse_groups("[admin staff]"), vec![Role::Admin, Role::Staff]);
+        assert_eq!(parse_groups(r#"["staff"]"#), vec![Role::Staff]);
+        assert!(parse_groups("").is_empty());
+    }
+
+    #[test]
+    fn cookies() {
+        let r = http::Request::builder()
+            .header("cookie", "a=1; portal_refresh=tok")
+            .body(Body::Empty)
+            .unwrap();
+        assert_eq!(cookie(&r, REFRESH_COOKIE), Some("tok"));
+        assert!(refresh_cookie("t", 60).contains("HttpOnly; Secure; SameSite=Strict"));
+    }
+}

@@ -1,0 +1,28 @@
+//! What every function of the portal shares: domain types, the HTTP conventions, the
+//! ports (table, identity, mail) with their embedded and AWS adapters, and the entities.
+
+pub mod adapters;
+pub mod app;
+pub mod domain;
+pub mod http;
+pub mod jwt;
+pub mod messages;
+pub mod onboarding;
+pub mod ports;
+pub mod problem;
+pub mod store;
+
+pub use app::App;
+pub use problem::Problem;
+
+/// Logs as one JSON object a line, without ANSI colours, as CloudWatch reads them.
+/// Handlers log ids, routes and outcomes only: never a body, a token or a name.
+pub fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_target(false)
+        .with_current_span(false)
+        .without_time()
+        .try_init();
+}

@@ -1,0 +1,141 @@
+//! The three ports every function uses. Each has an embedded adapter (local run) and an
+//! AWS adapter (DynamoDB, Cognito, SES); the domain code above them is written once.
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// What a dependency can answer besides success. No variant carries PHI: adapters put
+/// only the dependency's error code or message into `Unavailable`/`Rejected`/`Internal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortError {
+    /// A conditional write failed (item exists / is gone / version moved).
+    Conflict,
+    /// Credentials, session, code or token refused.
+    NotAuthorized,
+    NotFound,
+    /// Throttled, timed out, or down: the same call may succeed later.
+    Unavailable(String),
+    /// The dependency refused this request for good (e.g. SES MessageRejected).
+    Rejected(String),
+    Internal(String),
+}
+
+impl fmt::Display for PortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+impl std::error::Error for PortError {}
+
+pub type PortResult<T> = Result<T, PortError>;
+
+/// An item of the single table: a JSON object holding `pk` and `sk` among its attributes.
+pub type Item = Map<String, Value>;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Key { pk: pk.into(), sk: sk.into() }
+    }
+}
+
+/// The precondition of one write; the whole write (or transaction) fails with
+/// `PortError::Conflict` when it does not hold.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    None,
+    /// No item with this key exists.
+    Absent,
+    /// An item with this key exists.
+    Present,
+    /// The item exists and its attribute `version` equals this number.
+    Version(u64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    Put { item: Item, condition: Condition },
+    Delete { key: Key, condition: Condition },
+}
+
+/// Single-table storage: GetItem, BatchGetItem, Query on the partition key, and writes that
+/// are atomic as a group (TransactWriteItems). No Scan exists, by design.
+#[async_trait]
+pub trait Table: Send + Sync {
+    async fn get(&self, key: &Key) -> PortResult<Option<Item>>;
+    /// Items for these keys that exist (any order). At most 100 keys.
+    async fn get_many(&self, keys: &[Key]) -> PortResult<Vec<Item>>;
+    /// All items of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
+    async fn query(&self, pk: &str, sk_prefix: &str) -> PortResult<Vec<Item>>;
+    /// All writes happen, or none. At most 25.
+    async fn write(&self, writes: Vec<Write>) -> PortResult<()>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tokens {
+    pub access_token: String,
+    pub expires_in: i64,
+    /// Absent on a refresh: the refresh token in the cookie stays the same.
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    Tokens(Tokens),
+    NewPasswordRequired { session: String },
+}
+
+/// What the identity provider needs to create a sign-in.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    /// The provider's immutable user name (a UUID of ours, never shown to people).
+    pub user_id: &'a str,
+    pub email: &'a str,
+    /// The office-assigned username, kept in step as `preferred_username`.
+    pub username: &'a str,
+    pub temporary_password: &'a str,
+    pub groups: &'a [&'a str],
+}
+
+/// Sign-in and password life cycle, shaped after Cognito. `user_id` is always the
+/// provider's immutable user name, never the office-assigned username.
+#[async_trait]
+pub trait Identity: Send + Sync {
+    /// Creates the user with a temporary password, or, when the user already exists
+    /// (a retried creation), gives it this new temporary password. Returns the `sub`.
+    async fn create_user(&self, user: &NewUser<'_>) -> PortResult<String>;
+    /// A new temporary password; the old one stops working; the user must change it.
+    async fn set_temporary_password(&self, user_id: &str, password: &str) -> PortResult<()>;
+    /// Sets a permanent password without a challenge (the bootstrap admin only).
+    async fn set_permanent_password(&self, user_id: &str, password: &str) -> PortResult<()>;
+    async fn sign_in(&self, user_id: &str, password: &str) -> PortResult<SignIn>;
+    async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<Tokens>;
+    async fn refresh(&self, refresh_token: &str) -> PortResult<Tokens>;
+    /// Ends every session of the user the access token belongs to.
+    async fn sign_out(&self, access_token: &str) -> PortResult<()>;
+    async fn change_password(&self, access_token: &str, current: &str, new: &str) -> PortResult<()>;
+    /// Sends the reset code by email (through the CustomMessage trigger in Cognito).
+    async fn forgot_password(&self, user_id: &str, username: &str) -> PortResult<()>;
+    async fn confirm_forgot_password(&self, user_id: &str, code: &str, new_password: &str) -> PortResult<()>;
+    /// Disabling also ends every session of the user.
+    async fn set_enabled(&self, user_id: &str, enabled: bool) -> PortResult<()>;
+    async fn set_username(&self, user_id: &str, username: &str) -> PortResult<()>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, email: &Email) -> PortResult<()>;
+}

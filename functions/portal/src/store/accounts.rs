@@ -1,0 +1,157 @@
+//! Accounts, the office-assigned username that points at each, and the links from an
+//! account to the patients it may act for.
+
+use super::{from_item, sk_of, to_item};
+use crate::domain::{SecretHash, PatientId, QuestionId, Relationship, Role, Username};
+use crate::ports::{Condition, Key, PortResult, Table, Write};
+use serde::{Deserialize, Serialize};
+
+/// Where a new account is in its creation. Creation is a resumable sequence (reserve the
+/// username, create the sign-in, store the account, send the email), so a failure at any
+/// step is repaired by simply repeating the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Creation {
+    Reserved,
+    EmailPending,
+    Done,
+}
+
+/// `USERNAME#<lower>`: the unique, case-insensitive username and what it points at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UsernameRecord {
+    pub username: Username,
+    /// The identity provider's immutable user name.
+    pub user_id: String,
+    pub sub: Option<String>,
+    pub creation: Creation,
+    /// Digest of what the creating request asked for: a repeat may resume, another may not.
+    pub request: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    pub sub: String,
+    pub user_id: String,
+    pub username: Username,
+    pub email: String,
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Clinic ids, for staff.
+    #[serde(default)]
+    pub clinics: Vec<String>,
+    #[serde(default)]
+    pub answers: Vec<(QuestionId, SecretHash)>,
+    pub enabled: bool,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PatientLink {
+    pub patient_id: PatientId,
+    pub relationship: Relationship,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct HolderLink {
+    sub: String,
+    relationship: Relationship,
+}
+
+pub fn username_key(username: &Username) -> Key {
+    Key::new(format!("USERNAME#{}", username.key()), "USERNAME")
+}
+
+pub fn account_key(sub: &str) -> Key {
+    Key::new(format!("ACCOUNT#{sub}"), "ACCOUNT")
+}
+
+pub async fn get_username(table: &dyn Table, username: &Username) -> PortResult<Option<UsernameRecord>> {
+    match table.get(&username_key(username)).await? {
+        Some(item) => from_item(item),
+        None => Ok(None),
+    }
+}
+
+/// Claims the username; `Conflict` when anyone holds it, in any letter case.
+pub async fn reserve_username(table: &dyn Table, rec: &UsernameRecord) -> PortResult<()> {
+    let item = to_item(&username_key(&rec.username), rec, None)?;
+    table.write(vec![Write::Put { item, condition: Condition::Absent }]).await
+}
+
+pub async fn set_username_record(table: &dyn Table, rec: &UsernameRecord) -> PortResult<()> {
+    let item = to_item(&username_key(&rec.username), rec, None)?;
+    table.write(vec![Write::Put { item, condition: Condition::Present }]).await
+}
+
+/// The account, and the links to its patients, in one Query.
+pub async fn get_account(table: &dyn Table, sub: &str) -> PortResult<Option<(Account, Vec<PatientLink>)>> {
+    let items = table.query(&format!("ACCOUNT#{sub}"), "").await?;
+    let mut account = None;
+    let mut links = Vec::new();
+    for item in items {
+        if sk_of(&item) == "ACCOUNT" {
+            account = from_item::<Account>(item)?;
+        } else if sk_of(&item).starts_with("PATIENT#") {
+            links.extend(from_item::<PatientLink>(item)?);
+        }
+    }
+    Ok(account.map(|a| (a, links)))
+}
+
+pub async fn get_account_only(table: &dyn Table, sub: &str) -> PortResult<Option<Account>> {
+    match table.get(&account_key(sub)).await? {
+        Some(item) => from_item(item),
+        None => Ok(None),
+    }
+}
+
+/// Stores a newly created account and its patient link (if any) and moves the username
+/// record on, all at once. Repeating it after a partial failure writes the same items.
+pub async fn store_new_account(
+    table: &dyn Table,
+    account: &Account,
+    link: Option<&PatientLink>,
+    rec: &UsernameRecord,
+) -> PortResult<()> {
+    let mut writes = vec![
+        Write::Put { item: to_item(&account_key(&account.sub), account, None)?, condition: Condition::None },
+        Write::Put { item: to_item(&username_key(&rec.username), rec, None)?, condition: Condition::Present },
+    ];
+    if let Some(link) = link {
+        let fwd = Key::new(format!("ACCOUNT#{}", account.sub), format!("PATIENT#{}", link.patient_id));
+        let back = Key::new(format!("PATIENT#{}", link.patient_id), format!("ACCOUNT#{}", account.sub));
+        let holder = HolderLink { sub: account.sub.clone(), relationship: link.relationship };
+        writes.push(Write::Put { item: to_item(&fwd, link, None)?, condition: Condition::None });
+        writes.push(Write::Put { item: to_item(&back, &holder, None)?, condition: Condition::None });
+    }
+    table.write(writes).await
+}
+
+/// Writes the account if nobody changed it since it was read (optimistic concurrency).
+pub async fn update_account(table: &dyn Table, account: &Account) -> PortResult<Account> {
+    let mut next = account.clone();
+    next.version += 1;
+    let item = to_item(&account_key(&next.sub), &next, None)?;
+    table.write(vec![Write::Put { item, condition: Condition::Version(account.version) }]).await?;
+    Ok(next)
+}
+
+/// Moves an account to a new username atomically: the new name is claimed (or the whole
+/// change fails with `Conflict`), the old mapping goes, the account records the new name.
+pub async fn rename(table: &dyn Table, account: &Account, old: &UsernameRecord, new: Username) -> PortResult<Account> {
+    let mut next = account.clone();
+    next.username = new.clone();
+    next.version += 1;
+    let new_rec = UsernameRecord { username: new, ..old.clone() };
+    let mut writes = vec![Write::Put { item: to_item(&account_key(&next.sub), &next, None)?, condition: Condition::Version(account.version) }];
+    if username_key(&new_rec.username) == username_key(&old.username) {
+        // Only the letter case changes: the same mapping item is rewritten.
+        writes.push(Write::Put { item: to_item(&username_key(&new_rec.username), &new_rec, None)?, condition: Condition::Present });
+    } else {
+        writes.push(Write::Put { item: to_item(&username_key(&new_rec.username), &new_rec, None)?, condition: Condition::Absent });
+        writes.push(Write::Delete { key: username_key(&old.username), condition: Condition::Present });
+    }
+    table.write(writes).await?;
+    Ok(next)
+}

@@ -1,0 +1,75 @@
+//! Entities of the single table and their access patterns, written once on the `Table`
+//! port so both backends behave the same. Keys are built here and nowhere else.
+//!
+//! | entity            | pk                     | sk                 |
+//! |-------------------|------------------------|--------------------|
+//! | username mapping  | USERNAME#<lower name>  | USERNAME           |
+//! | account           | ACCOUNT#<sub>          | ACCOUNT            |
+//! | account->patient  | ACCOUNT#<sub>          | PATIENT#<id>       |
+//! | patient           | PATIENT#<id>           | PATIENT            |
+//! | patient->account  | PATIENT#<id>           | ACCOUNT#<sub>      |
+//! | audit record      | AUDIT#<patient id>     | <time>#<uuid>      |
+//! | idempotency       | IDEM#<sub>#<key>       | IDEM               |
+//! | sign-in failures  | SIGNIN#<lower name>    | FAILURES           |
+//! | reset attempts    | RESET#<user id>        | <code digest>      |
+//! | server secret     | CONFIG                 | SECRET             |
+
+pub mod accounts;
+pub mod audit;
+pub mod idempotency;
+pub mod patients;
+pub mod secret;
+pub mod throttle;
+
+use crate::ports::{Item, Key, PortError, PortResult};
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// An entity as an item under `key`; `expires_at` (epoch seconds) makes it expire (TTL).
+pub fn to_item<T: Serialize>(key: &Key, entity: &T, expires_at: Option<i64>) -> PortResult<Item> {
+    let Value::Object(mut item) = serde_json::to_value(entity).map_err(|e| PortError::Internal(e.to_string()))? else {
+        return Err(PortError::Internal("entity is not an object".into()));
+    };
+    item.insert("pk".into(), Value::String(key.pk.clone()));
+    item.insert("sk".into(), Value::String(key.sk.clone()));
+    if let Some(at) = expires_at {
+        item.insert("expires_at".into(), Value::from(at));
+    }
+    Ok(item)
+}
+
+/// The entity in an item, or `None` when the item has expired: DynamoDB deletes expired
+/// items lazily, so every read checks the time itself.
+pub fn from_item<T: DeserializeOwned>(mut item: Item) -> PortResult<Option<T>> {
+    if item.get("expires_at").and_then(Value::as_i64).is_some_and(|at| at <= now()) {
+        return Ok(None);
+    }
+    for k in ["pk", "sk", "expires_at"] {
+        item.remove(k);
+    }
+    serde_json::from_value(Value::Object(item))
+        .map(Some)
+        .map_err(|e| PortError::Internal(format!("stored item does not parse: {e}")))
+}
+
+pub fn sk_of(item: &Item) -> &str {
+    item.get("sk").and_then(Value::as_str).unwrap_or_default()
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

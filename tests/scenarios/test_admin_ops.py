@@ -1,0 +1,103 @@
+"""Flow 7: office staff resend login information (a fresh temporary password; the old one
+stops working) and disable and enable an account (a disabled account is refused exactly like a
+wrong password, and its sessions end)."""
+
+from conftest import (
+    assert_problem, check_credential_email, describe, new_password, new_username,
+)
+
+
+def resend(portal, token, username):
+    return portal.post(portal.account_path(username, "resend-credentials"), token=token)
+
+
+def disable(portal, token, username):
+    return portal.post(portal.account_path(username, "disable"), token=token)
+
+
+def enable(portal, token, username):
+    return portal.post(portal.account_path(username, "enable"), token=token)
+
+
+def test_staff_resend_login_information(portal):
+    staff = portal.make_staff()
+    family = portal.make_family(staff.auth, sign_in=False)
+    r = resend(portal, staff.auth, family.username)
+    assert r.status_code == 202, describe(r)
+    mail = portal.mail_to(family.email, after=1)
+    temp = check_credential_email(portal, mail, family.username, family.patient)
+    assert temp != family.temp_password
+    assert temp not in r.text
+
+    old = portal.login(family.username, family.temp_password)
+    assert_problem(old, 401)
+    assert old.content == portal.login(new_username("nobody"), new_password()).content
+    family.temp_password = temp
+    portal.first_login(family)
+    assert portal.get("/api/account", token=family.auth).status_code == 200
+
+
+def test_admin_resend_login_information(portal):
+    family = portal.make_family(sign_in=False)
+    assert resend(portal, portal.admin_token(), family.username).status_code == 202
+    _, _, temp = portal.credential_mail(family.email, after=1)
+    assert temp != family.temp_password
+    portal.challenge(family.username, temp)
+    assert_problem(portal.login(family.username, family.temp_password), 401)
+
+
+def test_disabled_accounts_are_refused_like_a_wrong_password_and_lose_their_sessions(portal):
+    staff = portal.make_staff()
+    family = portal.make_family(staff.auth)
+    wrong = portal.login(family.username, new_password())
+    assert_problem(wrong, 401)
+
+    r = disable(portal, staff.auth, family.username)
+    assert r.status_code == 204, describe(r)
+    refused = portal.login(family.username, family.password)
+    assert_problem(refused, 401)
+    assert refused.content == wrong.content
+    assert_problem(portal.post("/api/auth/refresh", cookie=family.refresh), 401)
+
+    r = enable(portal, staff.auth, family.username)
+    assert r.status_code == 204, describe(r)
+    token, refresh = portal.sign_in(family.username, family.password)
+    assert portal.get("/api/account", token=token).status_code == 200
+    assert portal.post("/api/auth/refresh", cookie=refresh).status_code == 200
+
+
+def test_admin_disables_and_enables_staff(portal):
+    staff = portal.make_staff()
+    admin = portal.admin_token()
+    assert disable(portal, admin, staff.username).status_code == 204
+    assert_problem(portal.login(staff.username, staff.password), 401)
+    assert_problem(portal.post("/api/auth/refresh", cookie=staff.refresh), 401)
+    assert enable(portal, admin, staff.username).status_code == 204
+    portal.sign_in(staff.username, staff.password)
+
+
+def test_disable_and_enable_are_repeatable(portal):
+    family = portal.make_family()
+    admin = portal.admin_token()
+    for _ in range(2):
+        assert disable(portal, admin, family.username).status_code == 204
+    assert_problem(portal.login(family.username, family.password), 401)
+    for _ in range(2):
+        assert enable(portal, admin, family.username).status_code == 204
+    portal.sign_in(family.username, family.password)
+
+
+def test_unknown_accounts_are_404(portal):
+    admin = portal.admin_token()
+    nobody = new_username("nobody")
+    for call in (resend, disable, enable):
+        assert_problem(call(portal, admin, nobody), 404)
+
+
+def test_usernames_in_admin_paths_are_case_insensitive(portal):
+    family = portal.make_family()
+    admin = portal.admin_token()
+    assert disable(portal, admin, family.username.upper()).status_code == 204
+    assert_problem(portal.login(family.username, family.password), 401)
+    assert enable(portal, admin, family.username.upper()).status_code == 204
+    portal.sign_in(family.username, family.password)

@@ -1,0 +1,47 @@
+"""Flow 5: signed in, "My Account" > "reset password": change the password, the current one
+required."""
+
+import re
+
+from conftest import assert_4xx_problem, assert_problem, describe, new_password
+
+
+def change(portal, account, current, new):
+    return portal.post("/api/account/password", token=account.auth,
+                       json={"current_password": current, "new_password": new})
+
+
+def test_change_password_with_the_current_one(portal):
+    family = portal.make_family()
+    password = new_password()
+    r = change(portal, family, family.password, password)
+    assert r.status_code == 204, describe(r)
+    assert_problem(portal.login(family.username, family.password), 401)
+    portal.sign_in(family.username, password)
+
+
+def test_staff_change_their_password_too(portal):
+    staff = portal.make_staff()
+    password = new_password()
+    assert change(portal, staff, staff.password, password).status_code == 204
+    portal.sign_in(staff.username, password)
+
+
+def test_a_wrong_current_password_changes_nothing(portal):
+    family = portal.make_family()
+    password = new_password()
+    assert_4xx_problem(change(portal, family, new_password(), password))
+    portal.sign_in(family.username, family.password)
+    assert_problem(portal.login(family.username, password), 401)
+
+
+def test_a_weak_or_short_new_password_is_refused_and_says_why(portal):
+    family = portal.make_family()
+    for weak in ("password1234", "aaaaaaaaaaaa"):
+        problem = assert_problem(change(portal, family, family.password, weak), 400, "new_password")
+        assert re.search(r"guess|common|weak|easy|predictable|strong", problem["detail"], re.I), problem["detail"]
+    problem = assert_problem(change(portal, family, family.password, "Xk9#vTq2!mZ"), 400, "new_password")
+    assert "12" in problem["detail"], problem["detail"]
+    assert_problem(change(portal, family, family.password, "x" * 257), 400, "new_password")
+    portal.sign_in(family.username, family.password)
+

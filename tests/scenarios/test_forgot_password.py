@@ -1,0 +1,146 @@
+"""Flow 4: forgot password by username, the reset link by email, one security question and a
+new password; every answer the same whether the username exists or not."""
+
+import re
+
+from conftest import (
+    assert_problem, comparable_headers, describe, new_password, new_username, reset_link_in,
+)
+
+
+def forgot(portal, username):
+    return portal.post("/api/auth/forgot-password", json={"username": username})
+
+
+def reset_question(portal, username, code):
+    return portal.post("/api/auth/reset-question", json={"username": username, "code": code})
+
+
+def reset_password(portal, username, code, question_id, answer, password):
+    return portal.post("/api/auth/reset-password", json={
+        "username": username, "code": code, "question_id": question_id,
+        "answer": answer, "new_password": password,
+    })
+
+
+def shouted(answer: str) -> str:
+    """The answer with its case changed and its spaces doubled and padded."""
+    return "  " + "  ".join(w.upper() if i % 2 else w.capitalize() for i, w in enumerate(answer.split())) + "  "
+
+
+def start_reset(portal, family):
+    """forgot-password -> the mailed link -> the question asked: (code, question_id)."""
+    before = len(portal.mails_to(family.email))
+    r = forgot(portal, family.username)
+    assert r.status_code == 202, describe(r)
+    mail = portal.mail_to(family.email, after=before)
+    user, code = reset_link_in(mail, portal.portal_url)
+    assert user.lower() == family.username.lower()
+    q = reset_question(portal, family.username, code)
+    assert q.status_code == 200, describe(q)
+    question = q.json()
+    assert question["question_id"] in family.answers, "asked a question the user did not choose"
+    texts = {x["id"]: x["text"] for x in portal.questions()}
+    assert question["text"] == texts[question["question_id"]]
+    return code, question["question_id"]
+
+
+def test_forgot_password_answers_the_same_for_known_and_unknown_usernames(portal):
+    family = portal.make_family()
+    known = forgot(portal, family.username)
+    unknown = forgot(portal, new_username("nobody"))
+    assert known.status_code == 202, describe(known)
+    assert unknown.status_code == 202, describe(unknown)
+    assert known.content == unknown.content
+    assert comparable_headers(known) == comparable_headers(unknown)
+    # Only the real account got mail.
+    portal.mail_to(family.email, after=1)
+
+
+def test_reset_with_the_mailed_link_and_a_security_answer(portal):
+    family = portal.make_family()
+    code, qid = start_reset(portal, family)
+    password = new_password()
+    r = reset_password(portal, family.username, code, qid, shouted(family.answers[qid]), password)
+    assert r.status_code == 204, describe(r)
+    assert_problem(portal.login(family.username, family.password), 401)
+    portal.sign_in(family.username, password)
+
+
+def test_the_reset_email_holds_no_patient_data(portal):
+    family = portal.make_family()
+    assert forgot(portal, family.username).status_code == 202
+    mail = portal.mail_to(family.email, after=1)
+    text = (mail.subject + mail.text).lower()
+    for value in (family.patient["given_name"], family.patient["family_name"],
+                  family.patient["birth_date"], family.patient["mrn"]):
+        assert value.lower() not in text, "the reset email holds patient data"
+
+
+def test_reset_question_is_plausible_for_unknown_usernames_and_wrong_codes(portal):
+    family = portal.make_family()
+    known_ids = {q["id"]: q["text"] for q in portal.questions()}
+    for username, code in ((new_username("nobody"), "123456"), (family.username, "000000"),
+                           (family.username, "not-the-code")):
+        r = reset_question(portal, username, code)
+        assert r.status_code == 200, describe(r)
+        q = r.json()
+        assert set(q) >= {"question_id", "text"}
+        assert known_ids.get(q["question_id"]) == q["text"], "not a question of the list"
+
+
+def test_a_wrong_answer_is_refused_alike_for_known_and_unknown_usernames(portal):
+    family = portal.make_family()
+    code, qid = start_reset(portal, family)
+    password = new_password()
+    wrong = reset_password(portal, family.username, code, qid, "not my answer", password)
+    assert_problem(wrong, 400)
+    nobody = new_username("nobody")
+    other_qid = reset_question(portal, nobody, code).json()["question_id"]
+    unknown = reset_password(portal, nobody, code, other_qid, "not my answer", password)
+    assert_problem(unknown, 400)
+    assert unknown.content == wrong.content
+    # Nothing changed; the right answer still works with the same code.
+    portal.sign_in(family.username, family.password)
+    r = reset_password(portal, family.username, code, qid, family.answers[qid], password)
+    assert r.status_code == 204, describe(r)
+    portal.sign_in(family.username, password)
+
+
+def test_five_wrong_answers_void_the_code(portal):
+    family = portal.make_family()
+    code, qid = start_reset(portal, family)
+    password = new_password()
+    wrong = [reset_password(portal, family.username, code, qid, f"wrong answer {i}", password) for i in range(5)]
+    for r in wrong:
+        assert_problem(r, 400)
+        assert r.content == wrong[0].content
+    right = reset_password(portal, family.username, code, qid, family.answers[qid], password)
+    assert_problem(right, 400)
+    assert right.content == wrong[0].content
+    # The password did not change.
+    portal.sign_in(family.username, family.password)
+    assert_problem(portal.login(family.username, password), 401)
+
+
+def test_reset_refuses_a_weak_new_password_and_says_why(portal):
+    family = portal.make_family()
+    code, qid = start_reset(portal, family)
+    problem = assert_problem(reset_password(portal, family.username, code, qid, family.answers[qid],
+                                            "password1234"), 400, "new_password")
+    assert re.search(r"guess|common|weak|easy|predictable|strong", problem["detail"], re.I), problem["detail"]
+    portal.sign_in(family.username, family.password)
+    password = new_password()
+    r = reset_password(portal, family.username, code, qid, family.answers[qid], password)
+    assert r.status_code == 204, describe(r)
+    portal.sign_in(family.username, password)
+
+
+def test_a_newer_reset_link_works(portal):
+    family = portal.make_family()
+    start_reset(portal, family)
+    code, qid = start_reset(portal, family)
+    password = new_password()
+    r = reset_password(portal, family.username, code, qid, family.answers[qid], password)
+    assert r.status_code == 204, describe(r)
+    portal.sign_in(family.username, password)

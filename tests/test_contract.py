@@ -1,0 +1,469 @@
+"""The route contract: code, template, OpenAPI document and events agree.
+
+Three lists name the portal's routes and must stay equal:
+  (a) the code: `portal-local --routes` (JSON: method, path, function, auth),
+  (b) infra/template.yaml: each function's HttpApi events,
+  (c) infra/openapi.yaml: paths, methods, `x-portal-function`, `security`.
+Every route has an API Gateway v2 event in events/<function>/, every event is
+for a real route, and cfn-lint passes on the template.
+
+Run with the project's virtualenv: `.venv/bin/pytest tests/test_contract.py`.
+PORTAL_BIN (default target/debug/portal-local) and CFN_LINT (default
+.venv/bin/cfn-lint) may be absolute or relative to the repository root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "infra" / "template.yaml"
+OPENAPI = ROOT / "infra" / "openapi.yaml"
+EVENTS = ROOT / "events"
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+CUSTOM_MESSAGE_EVENTS = {
+    "forgot-password.json": "CustomMessage_ForgotPassword",
+    "admin-create-user.json": "CustomMessage_AdminCreateUser",
+    "other.json": "CustomMessage_UpdateUserAttribute",
+}
+
+
+def repo_path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else ROOT / path
+
+
+PORTAL_BIN = repo_path(os.environ.get("PORTAL_BIN", "target/debug/portal-local"))
+CFN_LINT = repo_path(os.environ.get("CFN_LINT", ".venv/bin/cfn-lint"))
+
+
+class Route(NamedTuple):
+    method: str
+    path: str
+    function: str
+    auth: str  # "none" or "jwt"
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def as_set(routes: list[Route], source: str) -> set[Route]:
+    keys = [r.key for r in routes]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    assert not dupes, f"{source} declares these routes more than once: {dupes}"
+    return set(routes)
+
+
+def assert_same(name_a: str, a: set[Route], name_b: str, b: set[Route]) -> None:
+    only_a = sorted(a - b)
+    only_b = sorted(b - a)
+    assert not only_a and not only_b, (
+        f"route lists differ\n  only in {name_a}: {only_a}\n  only in {name_b}: {only_b}"
+    )
+
+
+# --------------------------------------------------------------- (a) code
+def code_routes(data_dir: Path) -> set[Route]:
+    if not PORTAL_BIN.is_file():
+        pytest.fail(
+            f"{PORTAL_BIN} does not exist: build it first "
+            "(`cargo build --bin portal-local`) or set PORTAL_BIN"
+        )
+    env = dict(os.environ, PORTAL_DATA_DIR=str(data_dir))
+    proc = subprocess.run(
+        [str(PORTAL_BIN), "--routes"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, f"portal-local --routes failed:\n{proc.stderr}"
+    try:
+        raw = json.loads(proc.stdout)
+    except json.JSONDecodeError as e:
+        pytest.fail(f"portal-local --routes did not print JSON ({e}):\n{proc.stdout[:2000]}")
+    assert isinstance(raw, list) and raw, "portal-local --routes must print a non-empty JSON array"
+    routes = []
+    for item in raw:
+        assert isinstance(item, dict) and set(item) >= {"method", "path", "function", "auth"}, (
+            f"route entry without method/path/function/auth: {item!r}"
+        )
+        assert item["auth"] in ("none", "jwt"), f"auth must be 'none' or 'jwt': {item!r}"
+        routes.append(Route(item["method"].upper(), item["path"], item["function"], item["auth"]))
+    return as_set(routes, "portal-local --routes")
+
+
+# ----------------------------------------------------------- (b) template
+def load_template() -> dict[str, Any]:
+    # cfn-lint's own decoder understands !Ref, !Sub, !GetAtt, ... (plain YAML does not).
+    from cfnlint.decode import decode
+
+    template, matches = decode(str(TEMPLATE))
+    assert not matches, f"cannot decode {TEMPLATE}: {[str(m) for m in matches]}"
+    assert isinstance(template, dict)
+    return template
+
+
+def merged_properties(template: dict[str, Any], resource: dict[str, Any], section: str) -> dict:
+    """Resource properties with the SAM Globals section merged in (shallowly)."""
+    merged = dict(template.get("Globals", {}).get(section, {}))
+    merged.update(resource.get("Properties", {}))
+    return merged
+
+
+def template_routes(template: dict[str, Any]) -> set[Route]:
+    resources = template["Resources"]
+    apis = {lid: r for lid, r in resources.items() if r.get("Type") == "AWS::Serverless::HttpApi"}
+    assert len(apis) == 1, f"expected exactly one AWS::Serverless::HttpApi, found {sorted(apis)}"
+    api_id, api = next(iter(apis.items()))
+    auth = merged_properties(template, api, "HttpApi").get("Auth", {})
+    authorizers = auth.get("Authorizers", {})
+    jwt_authorizers = {name for name, a in authorizers.items() if "JwtConfiguration" in a}
+    assert jwt_authorizers, f"{api_id} declares no JWT authorizer"
+    default_authorizer = auth.get("DefaultAuthorizer")
+
+    routes = []
+    for lid, resource in resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        events = resource.get("Properties", {}).get("Events", {})
+        http_events = {n: e for n, e in events.items() if e.get("Type") == "HttpApi"}
+        if not http_events:
+            continue
+        binary = resource.get("Metadata", {}).get("BuildProperties", {}).get("Binary")
+        assert binary, f"{lid} serves routes but has no Metadata.BuildProperties.Binary"
+        for name, event in http_events.items():
+            props = event.get("Properties", {})
+            where = f"{lid}.Events.{name}"
+            assert props.get("ApiId") == {"Ref": api_id}, (
+                f"{where} must name `ApiId: !Ref {api_id}` (otherwise SAM makes an implicit API)"
+            )
+            assert "Method" in props and "Path" in props, f"{where} needs Method and Path"
+            authorizer = props.get("Auth", {}).get("Authorizer", default_authorizer)
+            if authorizer == "NONE":
+                route_auth = "none"
+            elif authorizer in jwt_authorizers:
+                route_auth = "jwt"
+            else:
+                pytest.fail(f"{where}: authorizer {authorizer!r} is neither NONE nor a JWT authorizer")
+            routes.append(Route(str(props["Method"]).upper(), str(props["Path"]), binary, route_auth))
+    return as_set(routes, "infra/template.yaml")
+
+
+# ------------------------------------------------------------ (c) OpenAPI
+def load_openapi() -> dict[str, Any]:
+    return yaml.safe_load(OPENAPI.read_text())
+
+
+def openapi_operations(doc: dict[str, Any]):
+    for path, item in doc.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            if method in item:
+                yield path, method, item[method]
+
+
+def openapi_routes(doc: dict[str, Any]) -> set[Route]:
+    schemes = doc.get("components", {}).get("securitySchemes", {})
+    bearer = {
+        name
+        for name, s in schemes.items()
+        if s.get("type") == "http" and str(s.get("scheme", "")).lower() == "bearer"
+    }
+    routes = []
+    for path, method, op in openapi_operations(doc):
+        where = f"{method.upper()} {path}"
+        function = op.get("x-portal-function")
+        assert function, f"{where} has no x-portal-function"
+        security = op.get("security", doc.get("security", []))
+        if security == []:
+            auth = "none"
+        else:
+            names = [set(req) for req in security]
+            assert all(req and req <= bearer for req in names), (
+                f"{where}: security must be [] or bearer JWT only, got {security!r}"
+            )
+            auth = "jwt"
+        routes.append(Route(method.upper(), path, function, auth))
+    return as_set(routes, "infra/openapi.yaml")
+
+
+# ------------------------------------------------------------------ tests
+def test_template_and_openapi_declare_the_same_routes():
+    assert_same(
+        "infra/template.yaml", template_routes(load_template()),
+        "infra/openapi.yaml", openapi_routes(load_openapi()),
+    )
+
+
+def test_code_serves_exactly_the_declared_routes(tmp_path):
+    code = code_routes(tmp_path)
+    assert_same("portal-local --routes", code, "infra/template.yaml", template_routes(load_template()))
+    assert_same("portal-local --routes", code, "infra/openapi.yaml", openapi_routes(load_openapi()))
+
+
+def test_template_binaries_are_workspace_crates():
+    template = load_template()
+    crates = {}
+    for manifest in (ROOT / "functions").glob("*/Cargo.toml"):
+        data = tomllib.loads(manifest.read_text())
+        names = {data.get("package", {}).get("name")}
+        names |= {b.get("name") for b in data.get("bin", [])}
+        for name in names - {None}:
+            crates[name] = manifest
+    for lid, resource in template["Resources"].items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        metadata = resource.get("Metadata", {})
+        assert metadata.get("BuildMethod") == "rust-cargolambda", f"{lid}: BuildMethod"
+        binary = metadata.get("BuildProperties", {}).get("Binary")
+        assert binary in crates, f"{lid}: Binary {binary!r} is not a crate/bin in functions/"
+
+
+def test_openapi_document_is_valid_openapi_3_1():
+    from openapi_spec_validator import validate
+
+    doc = load_openapi()
+    assert str(doc.get("openapi", "")).startswith("3.1"), "must be OpenAPI 3.1"
+    validate(doc)
+
+
+# ----------------------------------------------------------------- events
+def api_events() -> dict[Path, dict[str, Any]]:
+    events = {}
+    for path in sorted(EVENTS.rglob("*.json")):
+        if path.parent.name == "custom-message":
+            continue
+        events[path] = json.loads(path.read_text())
+    return events
+
+
+def body_schema_validator(doc: dict[str, Any], path: str, method: str):
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    def escape(part: str) -> str:
+        return part.replace("~", "~0").replace("/", "~1")
+
+    pointer = "/".join(
+        ["", "paths", escape(path), method, "requestBody", "content", escape("application/json"), "schema"]
+    )
+    registry = Registry().with_resource(
+        "urn:portal:openapi", Resource.from_contents(doc, default_specification=DRAFT202012)
+    )
+    return Draft202012Validator(
+        {"$ref": f"urn:portal:openapi#{pointer}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def test_every_route_has_an_event():
+    routes = template_routes(load_template())
+    covered = {ev.get("routeKey") for ev in api_events().values()}
+    missing = sorted(r.key for r in routes if r.key not in covered)
+    assert not missing, f"routes without an event in events/: {missing}"
+
+
+def test_every_event_is_a_well_formed_event_for_a_real_route():
+    routes = {r.key: r for r in template_routes(load_template())}
+    events = api_events()
+    assert events, "no events in events/"
+    for file, ev in events.items():
+        name = file.relative_to(ROOT)
+        key = ev.get("routeKey")
+        assert key in routes, f"{name}: routeKey {key!r} is not a route of the template"
+        route = routes[key]
+        assert file.parent.name == route.function, (
+            f"{name}: {key} is served by {route.function}, so the event belongs in events/{route.function}/"
+        )
+        assert ev.get("version") == "2.0" and ev.get("isBase64Encoded") is False, name
+        assert ev.get("rawQueryString") == "", f"{name}: no query strings (no PHI in URLs)"
+        ctx = ev["requestContext"]
+        assert ctx["routeKey"] == key and ctx["stage"] == "$default", name
+        assert ctx["http"]["method"] == route.method, f"{name}: requestContext.http.method"
+        assert ctx["http"]["path"] == ev["rawPath"], f"{name}: requestContext.http.path != rawPath"
+        assert isinstance(ctx["timeEpoch"], int) and ctx.get("accountId") and ctx.get("apiId"), name
+        headers = ev.get("headers", {})
+        assert all(h == h.lower() for h in headers), f"{name}: API Gateway v2 lower-cases header names"
+
+        placeholders = re.findall(r"\{([^}]+)\}", route.path)
+        params = ev.get("pathParameters") or {}
+        assert sorted(params) == sorted(placeholders), f"{name}: pathParameters {params}"
+        expected_path = route.path
+        for p in placeholders:
+            expected_path = expected_path.replace("{" + p + "}", params[p])
+        assert ev["rawPath"] == expected_path, f"{name}: rawPath {ev['rawPath']!r} != {expected_path!r}"
+
+        if route.auth == "jwt":
+            assert headers.get("authorization", "").startswith("Bearer "), f"{name}: bearer token"
+            claims = ctx.get("authorizer", {}).get("jwt", {}).get("claims")
+            assert isinstance(claims, dict), f"{name}: requestContext.authorizer.jwt.claims"
+            assert all(isinstance(v, str) for v in claims.values()), (
+                f"{name}: API Gateway passes every claim as a string"
+            )
+            for claim in ("sub", "username", "client_id", "token_use", "iss", "exp", "iat"):
+                assert claim in claims, f"{name}: claim {claim} missing"
+            assert claims["token_use"] == "access", name
+        else:
+            assert "authorizer" not in ctx, f"{name}: a route without authorizer gets no claims"
+
+
+def test_event_bodies_match_the_openapi_request_schemas():
+    doc = load_openapi()
+    for file, ev in api_events().items():
+        name = file.relative_to(ROOT)
+        method, path = ev["routeKey"].split(" ", 1)
+        op = doc["paths"][path][method.lower()]
+        if "requestBody" not in op:
+            assert ev.get("body") in (None, ""), f"{name}: {ev['routeKey']} takes no body"
+            continue
+        assert ev["headers"].get("content-type") == "application/json", f"{name}: content-type"
+        body = json.loads(ev["body"])
+        assert int(ev["headers"]["content-length"]) == len(ev["body"].encode()), f"{name}: content-length"
+        errors = [e.message for e in body_schema_validator(doc, path, method.lower()).iter_errors(body)]
+        assert not errors, f"{name}: body does not match the OpenAPI schema: {errors}"
+        takes_key = any(
+            p.get("$ref", "").endswith("/IdempotencyKey") for p in op.get("parameters", [])
+        )
+        if takes_key:
+            assert ev["headers"].get("idempotency-key"), f"{name}: exercise Idempotency-Key"
+
+
+def test_openapi_request_schemas_refuse_unknown_fields():
+    # Guards the test above against a schema that accepts anything.
+    doc = load_openapi()
+    events = {ev["routeKey"]: ev for ev in api_events().values()}
+    checked = 0
+    for path, method, op in openapi_operations(doc):
+        if "requestBody" not in op:
+            continue
+        ev = events.get(f"{method.upper()} {path}")
+        assert ev is not None, f"{method.upper()} {path}: no event"
+        body = json.loads(ev["body"])
+        body["unexpected_field"] = "x"
+        validator = body_schema_validator(doc, path, method)
+        assert not validator.is_valid(body), f"{method.upper()} {path} accepts unknown fields"
+        checked += 1
+    assert checked >= 10
+
+
+def test_custom_message_events():
+    directory = EVENTS / "custom-message"
+    found = {p.name for p in directory.glob("*.json")}
+    assert found == set(CUSTOM_MESSAGE_EVENTS), f"events/custom-message/: {sorted(found)}"
+    for file_name, trigger in CUSTOM_MESSAGE_EVENTS.items():
+        ev = json.loads((directory / file_name).read_text())
+        assert ev["triggerSource"] == trigger, file_name
+        assert ev["version"] == "1" and ev["userPoolId"] and ev["userName"] and ev["region"], file_name
+        assert set(ev["callerContext"]) == {"awsSdkVersion", "clientId"}, file_name
+        request = ev["request"]
+        assert request["codeParameter"] == "{####}", file_name
+        attrs = request["userAttributes"]
+        for attr in ("sub", "email", "email_verified", "preferred_username", "cognito:user_status"):
+            assert attr in attrs, f"{file_name}: userAttributes.{attr}"
+        assert all(isinstance(v, str) for v in attrs.values()), f"{file_name}: attributes are strings"
+        assert "usernameParameter" in request and "clientMetadata" in request, file_name
+        assert ev["response"] == {"smsMessage": None, "emailMessage": None, "emailSubject": None}
+    admin = json.loads((directory / "admin-create-user.json").read_text())
+    assert admin["request"]["usernameParameter"] == "{username}"
+
+
+# --------------------------------------------------------------- template
+def test_cfn_lint_passes():
+    assert CFN_LINT.is_file(), f"{CFN_LINT} not found (the test command installs cfn-lint into .venv)"
+    proc = subprocess.run(
+        [str(CFN_LINT), str(TEMPLATE.relative_to(ROOT))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"cfn-lint exit {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+
+
+def test_template_keeps_the_security_settings():
+    template = load_template()
+    res = template["Resources"]
+
+    def one(type_: str) -> tuple[str, dict]:
+        found = [(lid, r) for lid, r in res.items() if r.get("Type") == type_]
+        assert len(found) == 1, f"expected one {type_}, found {[lid for lid, _ in found]}"
+        return found[0]
+
+    _, table = one("AWS::DynamoDB::Table")
+    t = table["Properties"]
+    assert table.get("DeletionPolicy") == "Retain" and table.get("UpdateReplacePolicy") == "Retain"
+    assert t["BillingMode"] == "PAY_PER_REQUEST"
+    assert [k["AttributeName"] for k in t["KeySchema"]] == ["pk", "sk"]
+    assert "GlobalSecondaryIndexes" not in t and "LocalSecondaryIndexes" not in t
+    assert t["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert t["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert t["DeletionProtectionEnabled"] is True
+    assert t["SSESpecification"]["SSEEnabled"] is True
+
+    pool_id, pool = one("AWS::Cognito::UserPool")
+    p = pool["Properties"]
+    assert p["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    policy = p["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] == 12 and policy["TemporaryPasswordValidityDays"] == 3
+    assert not any(policy.get(k) for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
+    assert p["UsernameConfiguration"]["CaseSensitive"] is False
+    assert p["EmailConfiguration"]["EmailSendingAccount"] == "DEVELOPER"
+    trigger = p["LambdaConfig"]["CustomMessage"]
+    trigger_lid = trigger["Fn::GetAtt"][0]
+    assert res[trigger_lid]["Metadata"]["BuildProperties"]["Binary"] == "custom-message"
+    permissions = [
+        r["Properties"] for r in res.values()
+        if r.get("Type") == "AWS::Lambda::Permission"
+        and r["Properties"].get("Principal") == "cognito-idp.amazonaws.com"
+    ]
+    assert any(
+        perm["FunctionName"] == {"Fn::GetAtt": [trigger_lid, "Arn"]}
+        and perm.get("SourceArn") == {"Fn::GetAtt": [pool_id, "Arn"]}
+        for perm in permissions
+    ), "Cognito may not invoke the CustomMessage trigger"
+
+    groups = {r["Properties"]["GroupName"] for r in res.values() if r.get("Type") == "AWS::Cognito::UserPoolGroup"}
+    assert groups == {"admin", "staff"}
+
+    _, client = one("AWS::Cognito::UserPoolClient")
+    c = client["Properties"]
+    assert c["GenerateSecret"] is False
+    assert set(c["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert c["PreventUserExistenceErrors"] == "ENABLED"
+    assert c["EnableTokenRevocation"] is True
+    minutes = {"minutes": 1, "hours": 60, "days": 1440}[c["TokenValidityUnits"]["AccessToken"]]
+    assert c["AccessTokenValidity"] * minutes <= 60, "access tokens live at most 60 minutes"
+    assert c.get("WriteAttributes"), "users must not write their own email/preferred_username"
+    assert not {"email", "email_verified", "preferred_username"} & set(c["WriteAttributes"])
+
+    for lid, r in res.items():
+        if r.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = merged_properties(template, r, "Function")
+        assert props["Runtime"] == "provided.al2023" and props["Architectures"] == ["arm64"], lid
+        assert props["Handler"] == "bootstrap", lid
+        role = props.get("Role")
+        assert isinstance(role, dict) and "Fn::GetAtt" in role, f"{lid}: needs its own role"
+        statements = [
+            s
+            for pol in res[role["Fn::GetAtt"][0]]["Properties"].get("Policies", [])
+            for s in pol["PolicyDocument"]["Statement"]
+        ]
+        for s in statements:
+            actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+            assert s.get("Resource") not in ("*", ["*"]), f"{lid}: {actions} on every resource"
+            assert not any(a.endswith("*") for a in actions), f"{lid}: wildcard action {actions}"
