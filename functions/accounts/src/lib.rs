@@ -1,0 +1,216 @@
+//! The `accounts` function: what the hospital's admins and the clinic offices do to
+//! accounts: create staff, register patients, create families' accounts, resend login
+//! information, change usernames, disable and enable.
+
+mod scope;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use portal::domain::{BirthDate, Clinic, EmailAddress, Mrn, PatientId, PersonName, Relationship, Role, Username};
+use portal::http::{empty, field, find, idempotency_key, json, json_response, respond, Auth, Caller, Route};
+use portal::onboarding::{self, NewAccount};
+use portal::ports::PortError;
+use portal::store::accounts::{self, PatientLink};
+use portal::store::patients::{self, Patient};
+use portal::store::audit;
+use portal::{App, Problem};
+use scope::{target_account, Scope};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+pub const ROUTES: &[Route] = &[
+    Route::new(Method::POST, "/api/admin/staff", Auth::Jwt),
+    Route::new(Method::POST, "/api/admin/patients", Auth::Jwt),
+    Route::new(Method::POST, "/api/admin/accounts", Auth::Jwt),
+    Route::new(Method::POST, "/api/admin/accounts/{username}/resend-credentials", Auth::Jwt),
+    Route::new(Method::PUT, "/api/admin/accounts/{username}/username", Auth::Jwt),
+    Route::new(Method::POST, "/api/admin/accounts/{username}/disable", Auth::Jwt),
+    Route::new(Method::POST, "/api/admin/accounts/{username}/enable", Auth::Jwt),
+];
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let (route, params) = match find(ROUTES, &req) {
+        Ok(found) => found,
+        Err(problem) => return problem.into_response(),
+    };
+    let result = match Caller::from_request(&req) {
+        Err(p) => Err(p),
+        Ok(caller) => match route.path {
+            "/api/admin/staff" => create_staff(app, &caller, &req).await,
+            "/api/admin/patients" => create_patient(app, &caller, &req).await,
+            "/api/admin/accounts" => create_account(app, &caller, &req).await,
+            "/api/admin/accounts/{username}/resend-credentials" => resend(app, &caller, &params).await,
+            "/api/admin/accounts/{username}/username" => change_username(app, &caller, &params, &req).await,
+            "/api/admin/accounts/{username}/disable" => set_enabled(app, &caller, &params, false).await,
+            "/api/admin/accounts/{username}/enable" => set_enabled(app, &caller, &params, true).await,
+            _ => Err(Problem::internal()),
+        },
+    };
+    respond(route, result)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStaff {
+    username: Username,
+    email: EmailAddress,
+    given_name: PersonName,
+    family_name: PersonName,
+    role: String,
+    clinics: Vec<String>,
+}
+
+async fn create_staff(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
+    if !caller.is(Role::Admin) {
+        return Err(Problem::forbidden());
+    }
+    let body: NewStaff = json(req)?;
+    let role = field("role", Role::parse(&body.role))?;
+    let mut clinics = Vec::new();
+    for (i, id) in body.clinics.iter().enumerate() {
+        let clinic = field(&format!("clinics[{i}]"), Clinic::parse(id))?;
+        if !clinics.contains(&clinic.id.to_owned()) {
+            clinics.push(clinic.id.to_owned());
+        }
+    }
+    if role == Role::Staff && clinics.is_empty() {
+        return Err(Problem::invalid("clinics", "clinics must name at least one clinic for office staff."));
+    }
+    let idem = idempotency_key(req)?;
+    portal::store::idempotency::once(app.table.as_ref(), &caller.sub, idem, req.body(), || async {
+        let new = NewAccount {
+            username: body.username.clone(),
+            email: body.email.clone(),
+            name: Some((body.given_name.clone(), body.family_name.clone())),
+            roles: vec![role],
+            clinics: clinics.clone(),
+            link: None,
+        };
+        let account = onboarding::create(app, &new).await?;
+        Ok((StatusCode::CREATED, json!({ "username": account.username, "email": account.email, "role": role, "clinics": account.clinics })))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPatient {
+    given_name: PersonName,
+    family_name: PersonName,
+    birth_date: BirthDate,
+    clinic: String,
+    #[serde(default)]
+    mrn: Option<Mrn>,
+}
+
+fn patient_json(p: &Patient) -> serde_json::Value {
+    json!({ "id": p.id, "given_name": p.given_name, "family_name": p.family_name, "birth_date": p.birth_date, "clinic": p.clinic, "mrn": p.mrn })
+}
+
+async fn create_patient(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
+    let scope = Scope::of(app, caller).await?;
+    let body: NewPatient = json(req)?;
+    let clinic = field("clinic", Clinic::parse(&body.clinic))?;
+    if !scope.covers(clinic.id) {
+        return Err(Problem::forbidden());
+    }
+    let idem = idempotency_key(req)?;
+    portal::store::idempotency::once(app.table.as_ref(), &caller.sub, idem, req.body(), || async {
+        let patient = Patient {
+            id: PatientId::new(),
+            given_name: body.given_name.clone(),
+            family_name: body.family_name.clone(),
+            birth_date: body.birth_date,
+            clinic: clinic.id.to_owned(),
+            mrn: body.mrn.clone(),
+            version: 0,
+        };
+        patients::create(app.table.as_ref(), &patient).await?;
+        audit::record(app.table.as_ref(), &caller.sub, &patient.id, "patient.create", true).await?;
+        Ok((StatusCode::CREATED, patient_json(&patient)))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewFamilyAccount {
+    username: Username,
+    email: EmailAddress,
+    patient_id: PatientId,
+    relationship: String,
+}
+
+async fn create_account(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
+    let scope = Scope::of(app, caller).await?;
+    let body: NewFamilyAccount = json(req)?;
+    let relationship = field("relationship", Relationship::parse(&body.relationship))?;
+    let table = app.table.as_ref();
+    let patient = patients::get(table, &body.patient_id).await?.ok_or_else(|| Problem::not_found("No patient with this id."))?;
+    if !scope.covers(&patient.clinic) {
+        audit::record(table, &caller.sub, &patient.id, "account.link", false).await?;
+        return Err(Problem::forbidden());
+    }
+    let idem = idempotency_key(req)?;
+    portal::store::idempotency::once(table, &caller.sub, idem, req.body(), || async {
+        let new = NewAccount {
+            username: body.username.clone(),
+            email: body.email.clone(),
+            name: None,
+            roles: Vec::new(),
+            clinics: Vec::new(),
+            link: Some(PatientLink { patient_id: patient.id, relationship }),
+        };
+        let account = onboarding::create(app, &new).await?;
+        audit::record(table, &caller.sub, &patient.id, "account.link", true).await?;
+        Ok((
+            StatusCode::CREATED,
+            json!({ "username": account.username, "email": account.email, "patient_id": patient.id, "relationship": relationship }),
+        ))
+    })
+    .await
+}
+
+async fn resend(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Response<Body>, Problem> {
+    let (account, _) = target_account(app, caller, params).await?;
+    onboarding::resend(app, &account).await?;
+    Ok(empty(StatusCode::ACCEPTED))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUsername {
+    new_username: Username,
+}
+
+/// The office assigns usernames. The table's conditional writes keep them unique; the
+/// identity provider's `preferred_username` follows.
+async fn change_username(app: &App, caller: &Caller, params: &HashMap<String, String>, req: &Request) -> Result<Response<Body>, Problem> {
+    let body: NewUsername = json(req)?;
+    let (account, rec) = target_account(app, caller, params).await?;
+    let table = app.table.as_ref();
+    let renamed = accounts::rename(table, &account, &rec, body.new_username.clone()).await.map_err(|e| match e {
+        PortError::Conflict => Problem::conflict("This username is already taken, or the account changed meanwhile."),
+        other => other.into(),
+    })?;
+    if let Err(e) = app.identity.set_username(&account.user_id, body.new_username.as_str()).await {
+        // Put the old name back so the office can simply try again.
+        let new_rec = portal::store::accounts::UsernameRecord { username: body.new_username.clone(), ..rec.clone() };
+        if let Err(undo) = accounts::rename(table, &renamed, &new_rec, account.username.clone()).await {
+            tracing::error!(error = %undo, "username change half done: table renamed, identity not");
+        }
+        return Err(e.into());
+    }
+    Ok(json_response(StatusCode::OK, &json!({ "username": renamed.username })))
+}
+
+async fn set_enabled(app: &App, caller: &Caller, params: &HashMap<String, String>, enabled: bool) -> Result<Response<Body>, Problem> {
+    let (mut account, _) = target_account(app, caller, params).await?;
+    app.identity.set_enabled(&account.user_id, enabled).await?;
+    if account.enabled != enabled {
+        account.enabled = enabled;
+        accounts::update_account(app.table.as_ref(), &account).await?;
+    }
+    Ok(empty(StatusCode::NO_CONTENT))
+}

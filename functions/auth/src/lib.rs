@@ -1,0 +1,45 @@
+//! The `auth` function: sign-in, first login, forgot password, refresh and sign-out, and
+//! the signed-in account's own page ("My Account") with its password change.
+
+mod account;
+mod reset;
+mod signin;
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+use portal::http::{find, respond, Auth, Route};
+use portal::{App, Problem};
+
+pub const ROUTES: &[Route] = &[
+    Route::new(Method::GET, "/api/auth/security-questions", Auth::None),
+    Route::new(Method::POST, "/api/auth/login", Auth::None),
+    Route::new(Method::POST, "/api/auth/first-login", Auth::None),
+    Route::new(Method::POST, "/api/auth/forgot-password", Auth::None),
+    Route::new(Method::POST, "/api/auth/reset-question", Auth::None),
+    Route::new(Method::POST, "/api/auth/reset-password", Auth::None),
+    Route::new(Method::POST, "/api/auth/refresh", Auth::None),
+    Route::new(Method::POST, "/api/auth/logout", Auth::Jwt),
+    Route::new(Method::GET, "/api/account", Auth::Jwt),
+    Route::new(Method::POST, "/api/account/password", Auth::Jwt),
+];
+
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    let (route, _) = match find(ROUTES, &req) {
+        Ok(found) => found,
+        Err(problem) => return problem.into_response(),
+    };
+    let result = match route.path {
+        "/api/auth/security-questions" => Ok(signin::security_questions()),
+        "/api/auth/login" => signin::login(app, &req).await,
+        "/api/auth/first-login" => signin::first_login(app, &req).await,
+        "/api/auth/refresh" => signin::refresh(app, &req).await,
+        "/api/auth/logout" => signin::logout(app, &req).await,
+        "/api/auth/forgot-password" => reset::forgot_password(app, &req).await,
+        "/api/auth/reset-question" => reset::reset_question(app, &req).await,
+        "/api/auth/reset-password" => reset::reset_password(app, &req).await,
+        "/api/account" => account::get(app, &req).await,
+        "/api/account/password" => account::change_password(app, &req).await,
+        _ => Err(Problem::internal()),
+    };
+    respond(route, result)
+}

@@ -145,6 +145,18 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Bod
     }
 }
 
+/// The answer to a request, logged by route and status only (never its data).
+pub fn respond(route: &Route, result: Result<Response<Body>, Problem>) -> Response<Body> {
+    let response = result.unwrap_or_else(Problem::into_response);
+    tracing::info!(method = %route.method, route = route.path, status = response.status().as_u16(), "answered");
+    response
+}
+
+/// Parses one field of a request with its domain constructor, naming the field on failure.
+pub fn field<T>(name: &str, parsed: Result<T, crate::domain::Reason>) -> Result<T, Problem> {
+    parsed.map_err(|why| Problem::invalid(name, format!("{name} {why}")))
+}
+
 pub fn empty(status: StatusCode) -> Response<Body> {
     let mut res = Response::new(Body::Empty);
     *res.status_mut() = status;

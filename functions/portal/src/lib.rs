@@ -26,3 +26,12 @@ pub fn init_logging() {
         .without_time()
         .try_init();
 }
+
+/// The SDK crates, re-exported so every crate of the workspace uses the same versions and
+/// the same lean feature set.
+pub mod sdk {
+    pub use aws_config as config;
+    pub use aws_sdk_cognitoidentityprovider as cognito;
+    pub use aws_sdk_dynamodb as dynamodb;
+    pub use aws_sdk_ses as ses;
+}

@@ -10,6 +10,8 @@ pub const CODE_PLACEHOLDER: &str = "{####}";
 
 pub fn credentials(portal_url: &str, username: &str, temporary_password: &str, issued: OffsetDateTime) -> (String, String) {
     let expires = (issued + Duration::days(crate::domain::TemporaryPassword::VALID_DAYS))
+        .replace_nanosecond(0)
+        .unwrap_or(issued)
         .format(&Rfc3339)
         .unwrap_or_default();
     let text = format!(

@@ -1,7 +1,7 @@
 //! Creating accounts and (re)sending login information: shared by the office's routes and
 //! by the bootstrap of the first admin.
 
-use crate::domain::{EmailAddress, NewPassword, Role, TemporaryPassword, Username};
+use crate::domain::{EmailAddress, NewPassword, PersonName, Role, TemporaryPassword, Username};
 use crate::messages;
 use crate::ports::{Email, NewUser, PortError};
 use crate::problem::Problem;
@@ -12,6 +12,8 @@ use crate::App;
 pub struct NewAccount {
     pub username: Username,
     pub email: EmailAddress,
+    /// Given and family name, for staff and admins.
+    pub name: Option<(PersonName, PersonName)>,
     pub roles: Vec<Role>,
     pub clinics: Vec<String>,
     pub link: Option<PatientLink>,
@@ -22,7 +24,7 @@ impl NewAccount {
     /// creation, any other request for the same username is a conflict.
     fn digest(&self) -> String {
         let canonical = serde_json::json!({
-            "email": self.email, "roles": self.roles, "clinics": self.clinics,
+            "email": self.email, "name": self.name, "roles": self.roles, "clinics": self.clinics,
             "link": self.link.as_ref().map(|l| (l.patient_id, l.relationship)),
         });
         sha256_hex(canonical.to_string().as_bytes())
@@ -78,6 +80,7 @@ pub async fn create(app: &App, new: &NewAccount) -> Result<Account, Problem> {
         user_id: rec.user_id.clone(),
         username: new.username.clone(),
         email: new.email.as_str().to_owned(),
+        name: new.name.clone(),
         roles: new.roles.clone(),
         clinics: new.clinics.clone(),
         answers: Vec::new(),
@@ -118,7 +121,7 @@ pub async fn bootstrap_admin(app: &App, email: &EmailAddress, password: &NewPass
             return Ok(false);
         }
     }
-    let new = NewAccount { username: username.clone(), email: email.clone(), roles: vec![Role::Admin], clinics: Vec::new(), link: None };
+    let new = NewAccount { username: username.clone(), email: email.clone(), name: None, roles: vec![Role::Admin], clinics: Vec::new(), link: None };
     let mut rec = reserve(app, &new).await?;
     let temporary = TemporaryPassword::generate();
     let sub = app
@@ -131,6 +134,7 @@ pub async fn bootstrap_admin(app: &App, email: &EmailAddress, password: &NewPass
         user_id: rec.user_id.clone(),
         username,
         email: email.as_str().to_owned(),
+        name: None,
         roles: vec![Role::Admin],
         clinics: Vec::new(),
         answers: Vec::new(),

@@ -11,7 +11,7 @@ pub mod questions;
 pub use account::{Relationship, Role};
 pub use clinic::{Clinic, CLINICS};
 pub use names::{EmailAddress, Mrn, PersonName, Username};
-pub use password::{NewPassword, TemporaryPassword};
+pub use password::{GivenPassword, NewPassword, Opaque, TemporaryPassword};
 pub use patient::{BirthDate, PatientId};
 pub use questions::{SecretHash, QuestionId, QUESTIONS};
 

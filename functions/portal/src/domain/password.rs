@@ -46,6 +46,58 @@ impl std::fmt::Debug for NewPassword {
     }
 }
 
+/// A password as someone typed it to sign in or to prove who they are: only its length is
+/// bounded; it is never logged (`Debug` hides it).
+#[derive(Clone, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct GivenPassword(String);
+
+impl GivenPassword {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for GivenPassword {
+    type Error = Reason;
+    fn try_from(s: String) -> Result<Self, Reason> {
+        if s.is_empty() || s.chars().count() > NewPassword::MAX {
+            return Err(format!("must be 1 to {} characters long", NewPassword::MAX));
+        }
+        Ok(GivenPassword(s))
+    }
+}
+impl std::fmt::Debug for GivenPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GivenPassword(***)")
+    }
+}
+
+/// A short opaque string from a client (session, reset code): bounded, printable.
+#[derive(Clone, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct Opaque(String);
+
+impl Opaque {
+    pub const MAX: usize = 4096;
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for Opaque {
+    type Error = Reason;
+    fn try_from(s: String) -> Result<Self, Reason> {
+        if s.is_empty() || s.len() > Self::MAX || s.chars().any(char::is_control) {
+            return Err(format!("must be 1 to {} printable characters", Self::MAX));
+        }
+        Ok(Opaque(s))
+    }
+}
+impl std::fmt::Debug for Opaque {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Opaque(***)")
+    }
+}
+
 /// A random temporary password for the credential email.
 pub struct TemporaryPassword(String);
 

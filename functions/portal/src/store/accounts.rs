@@ -2,7 +2,7 @@
 //! account to the patients it may act for.
 
 use super::{from_item, sk_of, to_item};
-use crate::domain::{SecretHash, PatientId, QuestionId, Relationship, Role, Username};
+use crate::domain::{PatientId, PersonName, QuestionId, Relationship, Role, SecretHash, Username};
 use crate::ports::{Condition, Key, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +35,9 @@ pub struct Account {
     pub user_id: String,
     pub username: Username,
     pub email: String,
+    /// Staff and admins only: account holders' names are the patients' business.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<(PersonName, PersonName)>,
     #[serde(default)]
     pub roles: Vec<Role>,
     /// Clinic ids, for staff.

@@ -1,0 +1,131 @@
+//! Forgot password. Every answer of these three routes is the same, byte for byte, whether
+//! the username exists or not: the code comes by email to the account's address only.
+
+use aws_lc_rs::hmac;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use portal::domain::{questions::normalise_answer, GivenPassword, NewPassword, Opaque, QuestionId, SecretHash, Username, QUESTIONS};
+use portal::http::{empty, field, json, json_response};
+use portal::ports::PortError;
+use portal::store::accounts::{self, Account, Creation};
+use portal::store::throttle;
+use portal::{App, Problem};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Forgot {
+    username: Username,
+}
+
+/// The account behind a username, if it is fully created, enabled and has its questions.
+async fn resettable(app: &App, username: &Username) -> Result<Option<Account>, Problem> {
+    let table = app.table.as_ref();
+    let Some(rec) = accounts::get_username(table, username).await?.filter(|r| r.creation == Creation::Done) else {
+        return Ok(None);
+    };
+    let Some(sub) = rec.sub else { return Ok(None) };
+    Ok(accounts::get_account_only(table, &sub).await?.filter(|a| a.enabled && !a.answers.is_empty()))
+}
+
+pub async fn forgot_password(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let body: Forgot = json(req)?;
+    if let Some(account) = resettable(app, &body.username).await? {
+        // A failure here must not change the answer; the person can ask again.
+        if let Err(e) = app.identity.forgot_password(&account.user_id, account.username.as_str()).await {
+            tracing::warn!(error = %e, "reset code not sent");
+        }
+    }
+    Ok(empty(StatusCode::ACCEPTED))
+}
+
+fn keyed(secret: &[u8], parts: &[&str]) -> [u8; 32] {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let tag = hmac::sign(&key, parts.join("\u{1f}").as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    out
+}
+
+/// The question asked for this username and code: one of the account's three, or, for a
+/// username without an account, one of three decoys fixed per username by the server
+/// secret, so repeated asks look like those of a real account.
+fn question_for(secret: &[u8], account: Option<&Account>, username: &Username, code: &str) -> QuestionId {
+    let pick = keyed(secret, &["pick", &username.key(), code]);
+    let pick = usize::from(pick[0]) % 3;
+    if let Some(a) = account {
+        return a.answers[pick % a.answers.len()].0;
+    }
+    let seed = keyed(secret, &["decoy", &username.key()]);
+    let mut decoys: Vec<usize> = Vec::with_capacity(3);
+    for b in seed {
+        let i = usize::from(b) % QUESTIONS.len();
+        if !decoys.contains(&i) {
+            decoys.push(i);
+        }
+        if decoys.len() == 3 {
+            break;
+        }
+    }
+    QuestionId::at(decoys.get(pick).copied().unwrap_or(pick))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AskQuestion {
+    username: Username,
+    code: Opaque,
+}
+
+pub async fn reset_question(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let body: AskQuestion = json(req)?;
+    let account = resettable(app, &body.username).await?;
+    let q = question_for(app.secret().await?, account.as_ref(), &body.username, body.code.expose());
+    Ok(json_response(StatusCode::OK, &json!({ "question_id": q.id(), "text": q.text() })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reset {
+    username: Username,
+    code: Opaque,
+    question_id: QuestionId,
+    answer: String,
+    new_password: GivenPassword,
+}
+
+pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let body: Reset = json(req)?;
+    let password = field("new_password", NewPassword::parse(body.new_password.expose(), &[body.username.as_str()]))?;
+    let answer = field("answer", normalise_answer(&body.answer))?;
+    let code = body.code.expose();
+    let table = app.table.as_ref();
+    let Some(account) = resettable(app, &body.username).await? else {
+        SecretHash::burn(&answer);
+        return Err(Problem::reset_failed());
+    };
+    if throttle::reset_code_void(table, &account.user_id, code).await? {
+        SecretHash::burn(&answer);
+        return Err(Problem::reset_failed());
+    }
+    // Only the question this code was given may be answered: no picking the easiest one.
+    let asked = question_for(app.secret().await?, Some(&account), &body.username, code);
+    let right = asked == body.question_id
+        && account.answers.iter().find(|(q, _)| *q == asked).is_some_and(|(_, h)| h.matches(&answer));
+    if !right {
+        throttle::reset_answer_wrong(table, &account.user_id, code).await?;
+        return Err(Problem::reset_failed());
+    }
+    match app.identity.confirm_forgot_password(&account.user_id, code, password.expose()).await {
+        Ok(()) => {
+            throttle::signin_succeeded(table, &body.username.key()).await?;
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        Err(PortError::NotAuthorized) => {
+            throttle::reset_answer_wrong(table, &account.user_id, code).await?;
+            Err(Problem::reset_failed())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

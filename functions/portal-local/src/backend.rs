@@ -1,0 +1,232 @@
+//! Builds the portal on the chosen backend: embedded (files under PORTAL_DATA_DIR, the
+//! local identity provider, the `.eml` outbox) or AWS (PORTAL_BACKEND=aws: the SDK
+//! adapters, provisioning the table, user pool, client, groups and sender identity on an
+//! empty endpoint such as moto's).
+
+use portal::adapters::embedded::{FileTable, LocalIdp, Outbox};
+use portal::app::AwsSettings;
+use portal::domain::{EmailAddress, NewPassword, TemporaryPassword};
+use portal::jwt::{Jwks, Signer, Verifier};
+use portal::ports::{Mailer, Table};
+use portal::sdk::{cognito, config, dynamodb, ses};
+use portal::App;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Backend {
+    Embedded,
+    Aws,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: String,
+    pub data_dir: PathBuf,
+    pub backend: Backend,
+    pub portal_url: String,
+    pub mail_from: String,
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, String> {
+        let addr = env_or("PORTAL_ADDR", "127.0.0.1:3000");
+        let backend = match env_or("PORTAL_BACKEND", "embedded").as_str() {
+            "embedded" => Backend::Embedded,
+            "aws" => Backend::Aws,
+            other => return Err(format!("PORTAL_BACKEND must be \"embedded\" or \"aws\", not {other:?}")),
+        };
+        Ok(Settings {
+            portal_url: env_or("PORTAL_URL", &format!("http://{addr}")),
+            addr,
+            data_dir: PathBuf::from(env_or("PORTAL_DATA_DIR", ".portal")),
+            backend,
+            mail_from: env_or("PORTAL_MAIL_FROM", "portal@example.org"),
+        })
+    }
+}
+
+pub struct Local {
+    pub app: App,
+    /// Checks bearer tokens as API Gateway's JWT authorizer would.
+    pub verifier: Verifier,
+    /// The embedded backend's mail, listed at GET /dev/outbox.
+    pub outbox: Option<Arc<Outbox>>,
+}
+
+pub async fn build(s: &Settings) -> Result<Local, String> {
+    match s.backend {
+        Backend::Embedded => embedded(s),
+        Backend::Aws => aws(s).await,
+    }
+}
+
+fn embedded(s: &Settings) -> Result<Local, String> {
+    std::fs::create_dir_all(&s.data_dir).map_err(|e| format!("{}: {e}", s.data_dir.display()))?;
+    let table: Arc<dyn Table> = Arc::new(FileTable::open(s.data_dir.join("table.json"))?);
+    let outbox = Arc::new(Outbox::new(s.data_dir.join("outbox"), &s.mail_from)?);
+    let key_path = s.data_dir.join("idp-signing-key.der");
+    let key = match std::fs::read(&key_path) {
+        Ok(der) => der,
+        Err(_) => {
+            let der = Signer::generate_pkcs8()?;
+            std::fs::write(&key_path, &der).map_err(|e| format!("{}: {e}", key_path.display()))?;
+            der
+        }
+    };
+    let mailer: Arc<dyn Mailer> = outbox.clone();
+    let idp = LocalIdp::new(table.clone(), mailer.clone(), Signer::from_pkcs8(&key)?, &s.portal_url);
+    let verifier = idp.verifier();
+    Ok(Local { app: App::new(table, Arc::new(idp), mailer, &s.portal_url), verifier, outbox: Some(outbox) })
+}
+
+async fn aws(s: &Settings) -> Result<Local, String> {
+    let sdk = config::load_defaults(config::BehaviorVersion::latest()).await;
+    let region = sdk.region().map(|r| r.to_string()).ok_or("AWS_REGION is not set")?;
+    let table = env_or("PORTAL_TABLE", "portal");
+    ensure_table(&dynamodb::Client::new(&sdk), &table).await?;
+    let idp = cognito::Client::new(&sdk);
+    let (user_pool_id, client_id) = match (std::env::var("PORTAL_USER_POOL_ID"), std::env::var("PORTAL_CLIENT_ID")) {
+        (Ok(pool), Ok(client)) => (pool, client),
+        _ => ensure_user_pool(&idp).await?,
+    };
+    for group in ["admin", "staff"] {
+        let made = idp.create_group().user_pool_id(&user_pool_id).group_name(group).send().await;
+        if let Err(e) = made {
+            if e.as_service_error().is_none_or(|s| !s.is_group_exists_exception()) {
+                return Err(format!("creating group {group}: {}", portal::sdk::cognito::error::DisplayErrorContext(&e)));
+            }
+        }
+    }
+    ses::Client::new(&sdk)
+        .verify_email_identity()
+        .email_address(&s.mail_from)
+        .send()
+        .await
+        .map_err(|e| format!("verifying the sender: {}", ses::error::DisplayErrorContext(&e)))?;
+    let jwks_url = match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(endpoint) => format!("{}/{user_pool_id}/.well-known/jwks.json", endpoint.trim_end_matches('/')),
+        Err(_) => format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}/.well-known/jwks.json"),
+    };
+    let jwks = fetch_jwks(&jwks_url).await?;
+    let verifier = Verifier { issuer: format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"), client_id: client_id.clone(), jwks };
+    let settings = AwsSettings { table, user_pool_id, client_id, mail_from: s.mail_from.clone(), portal_url: s.portal_url.clone() };
+    tracing::info!(table = %settings.table, user_pool = %settings.user_pool_id, "AWS backend ready");
+    Ok(Local { app: App::aws(&sdk, &settings), verifier, outbox: None })
+}
+
+async fn ensure_table(client: &dynamodb::Client, name: &str) -> Result<(), String> {
+    use dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    match client.describe_table().table_name(name).send().await {
+        Ok(_) => return Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {}
+        Err(e) => return Err(format!("describing table {name}: {}", dynamodb::error::DisplayErrorContext(&e))),
+    }
+    let attr = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build();
+    let key = |n: &str, t| KeySchemaElement::builder().attribute_name(n).key_type(t).build();
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("pk").map_err(|e| e.to_string())?)
+        .attribute_definitions(attr("sk").map_err(|e| e.to_string())?)
+        .key_schema(key("pk", KeyType::Hash).map_err(|e| e.to_string())?)
+        .key_schema(key("sk", KeyType::Range).map_err(|e| e.to_string())?)
+        .send()
+        .await
+        .map_err(|e| format!("creating table {name}: {}", dynamodb::error::DisplayErrorContext(&e)))?;
+    Ok(())
+}
+
+/// The local run's user pool and app client, found by name or made like the template's.
+async fn ensure_user_pool(client: &cognito::Client) -> Result<(String, String), String> {
+    use cognito::types::{AdminCreateUserConfigType, ExplicitAuthFlowsType, PasswordPolicyType, UserPoolPolicyType};
+    const NAME: &str = "portal-local";
+    let err = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e}");
+    let pools = client.list_user_pools().max_results(60).send().await.map_err(|e| err("listing user pools", &cognito::error::DisplayErrorContext(&e)))?;
+    let pool_id = match pools.user_pools().iter().find(|p| p.name() == Some(NAME)).and_then(|p| p.id()) {
+        Some(id) => id.to_owned(),
+        None => {
+            let policy = PasswordPolicyType::builder()
+                .minimum_length(NewPassword::MIN as i32)
+                .require_lowercase(false)
+                .require_uppercase(false)
+                .require_numbers(false)
+                .require_symbols(false)
+                .temporary_password_validity_days(TemporaryPassword::VALID_DAYS as i32)
+                .build();
+            let made = client
+                .create_user_pool()
+                .pool_name(NAME)
+                .policies(UserPoolPolicyType::builder().password_policy(policy).build())
+                .admin_create_user_config(AdminCreateUserConfigType::builder().allow_admin_create_user_only(true).build())
+                .send()
+                .await
+                .map_err(|e| err("creating the user pool", &cognito::error::DisplayErrorContext(&e)))?;
+            made.user_pool().and_then(|p| p.id()).ok_or("the new user pool has no id")?.to_owned()
+        }
+    };
+    let clients = client
+        .list_user_pool_clients()
+        .user_pool_id(&pool_id)
+        .max_results(60)
+        .send()
+        .await
+        .map_err(|e| err("listing app clients", &cognito::error::DisplayErrorContext(&e)))?;
+    if let Some(id) = clients.user_pool_clients().iter().find(|c| c.client_name() == Some(NAME)).and_then(|c| c.client_id()) {
+        return Ok((pool_id, id.to_owned()));
+    }
+    let made = client
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name(NAME)
+        .generate_secret(false)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .prevent_user_existence_errors(cognito::types::PreventUserExistenceErrorTypes::Enabled)
+        .send()
+        .await
+        .map_err(|e| err("creating the app client", &cognito::error::DisplayErrorContext(&e)))?;
+    let id = made.user_pool_client().and_then(|c| c.client_id()).ok_or("the new app client has no id")?;
+    Ok((pool_id, id.to_owned()))
+}
+
+async fn fetch_jwks(url: &str) -> Result<Jwks, String> {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+        .map_err(|e| format!("TLS set-up: {e}"))?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client: Client<_, Empty<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build(https);
+    let uri: lambda_http::http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+    let res = client.get(uri).await.map_err(|e| format!("fetching {url}: {e}"))?;
+    if !res.status().is_success() {
+        return Err(format!("fetching {url}: HTTP {}", res.status()));
+    }
+    let body = res.into_body().collect().await.map_err(|e| format!("reading {url}: {e}"))?.to_bytes();
+    serde_json::from_slice(&body).map_err(|e| format!("{url} is not a JWKS: {e}"))
+}
+
+/// Creates `admin` on an empty store. Its password is PORTAL_ADMIN_PASSWORD, or generated
+/// and printed once; it is permanent (no first-login challenge).
+pub async fn bootstrap_admin(app: &App) -> Result<(), String> {
+    let (password, generated) = match std::env::var("PORTAL_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (TemporaryPassword::generate().expose().to_owned(), true),
+    };
+    let password = NewPassword::parse(&password, &["admin"]).map_err(|why| format!("PORTAL_ADMIN_PASSWORD {why}"))?;
+    let email = EmailAddress::parse(&env_or("PORTAL_ADMIN_EMAIL", "admin@example.org")).map_err(|why| format!("PORTAL_ADMIN_EMAIL {why}"))?;
+    let created = portal::onboarding::bootstrap_admin(app, &email, &password).await.map_err(|p| format!("creating admin: {}", p.detail))?;
+    if created && generated {
+        println!("Created the hospital admin account.\n  Username: admin\n  Password: {}\nKeep it safe: it is shown only this once.", password.expose());
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! The HTTP server of the local run. It does for every request what API Gateway does in
+//! AWS: finds the route, runs the JWT authorizer on signed-in routes (issuer, client id,
+//! expiry, signature from the JWKS), puts the claims into the API Gateway v2 request
+//! context, and calls the function's handler with the same `lambda_http::Request`.
+
+use crate::backend::Local;
+use crate::routes;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription, ApiGatewayV2httpRequestContext,
+};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, RequestExt, Response};
+use portal::http::{bearer_token, find, json_response, Auth, MAX_BODY};
+use portal::Problem;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+pub async fn serve(local: Local, addr: &str) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("listening on {addr}: {e}"))?;
+    tracing::info!(%addr, "portal-local listening");
+    let local = Arc::new(local);
+    let all = Arc::new(routes::all());
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                continue;
+            }
+        };
+        let (local, all) = (local.clone(), all.clone());
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let (local, all) = (local.clone(), all.clone());
+                async move { Ok::<_, Infallible>(to_hyper(handle(&local, &all, req).await)) }
+            });
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+fn to_hyper(res: Response<Body>) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = res.into_parts();
+    let bytes = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(t) => Bytes::from(t),
+        Body::Binary(b) => Bytes::from(b),
+        _ => Bytes::new(),
+    };
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}
+
+async fn handle(local: &Local, all: &[portal::http::Route], req: hyper::Request<Incoming>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    // Like API Gateway, refuse oversize bodies before any function runs.
+    let bytes = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return Problem::too_large().into_response(),
+    };
+    let path = parts.uri.path().to_owned();
+    if let Some(res) = dev_routes(local, &parts.method, &path) {
+        return res;
+    }
+    let body = if bytes.is_empty() { Body::Empty } else { Body::Binary(bytes.to_vec()) };
+    let mut req = lambda_http::http::Request::from_parts(parts, body);
+    let (route, params) = match find(all, &req) {
+        Ok(found) => found,
+        Err(problem) => return problem.into_response(),
+    };
+    let Some(function) = routes::owner(route) else { return Problem::internal().into_response() };
+    let mut ctx = ApiGatewayV2httpRequestContext::default();
+    ctx.route_key = Some(format!("{} {}", route.method, route.path));
+    ctx.stage = Some("$default".into());
+    ctx.request_id = Some(uuid::Uuid::new_v4().to_string());
+    ctx.http.method = req.method().clone();
+    ctx.http.path = Some(path);
+    if route.auth == Auth::Jwt {
+        let now = portal::store::now();
+        let Some(claims) = bearer_token(&req).and_then(|t| local.verifier.verify(t, now)) else {
+            return Problem::unauthenticated().into_response();
+        };
+        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+        jwt.claims = portal::jwt::authorizer_claims(&claims);
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.jwt = Some(jwt);
+        ctx.authorizer = Some(authorizer);
+    }
+    let query: std::collections::HashMap<String, String> =
+        req.uri().query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    req = req.with_request_context(RequestContext::ApiGatewayV2(ctx)).with_path_parameters(params).with_query_string_parameters(query);
+    function.handle(&local.app, req).await
+}
+
+/// Routes of the local run only, never deployed: the outbox and the local provider's JWKS.
+fn dev_routes(local: &Local, method: &Method, path: &str) -> Option<Response<Body>> {
+    match path {
+        "/dev/outbox" => {
+            let outbox = local.outbox.as_ref()?;
+            if method != Method::GET {
+                return Some(Problem::method_not_allowed("GET".into()).into_response());
+            }
+            let list: Vec<_> =
+                outbox.list().into_iter().map(|m| serde_json::json!({ "to": m.to, "subject": m.subject, "text": m.text })).collect();
+            Some(json_response(StatusCode::OK, &list))
+        }
+        "/local-idp/.well-known/jwks.json" if local.outbox.is_some() => Some(json_response(StatusCode::OK, &local.verifier.jwks)),
+        _ => None,
+    }
+}
