@@ -115,7 +115,8 @@ fn body_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
             .map(str::to_owned)
     };
     if let Some(field) = named("unknown field `") {
-        let field = if path == "." { field } else { format!("{path}.{field}") };
+        // The path already ends in the unknown key.
+        let field = if path == "." { field } else { path.clone() };
         return Problem::invalid(field.clone(), format!("{field} is not a field of this request."));
     }
     if let Some(field) = named("missing field `") {

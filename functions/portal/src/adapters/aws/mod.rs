@@ -47,3 +47,6 @@ const THROTTLED: &[&str] = &[
     "LimitExceededException",
     "TransactionConflictException",
 ];
+
+#[cfg(test)]
+mod fault_tests;

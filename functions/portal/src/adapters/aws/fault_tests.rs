@@ -1,0 +1,138 @@
+//! Fault paths of the AWS adapters, with the SDK answering as the services do (real error
+//! bodies through the SDK's own deserialisers), via aws-smithy-mocks.
+
+use super::{Cognito, Dynamo, Ses};
+use crate::adapters::embedded::{FileTable, LocalIdp};
+use crate::domain::{EmailAddress, Relationship, Username};
+use crate::jwt::Signer;
+use crate::onboarding::{self, NewAccount};
+use crate::ports::{Condition, Email, Identity, Key, Mailer, PortError, Table, Write};
+use crate::store::accounts::{self, Creation, PatientLink};
+use crate::App;
+use aws_sdk_cognitoidentityprovider as cognito;
+use aws_sdk_dynamodb as dynamodb;
+use aws_sdk_ses as ses;
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use aws_smithy_runtime_api::http::{Response as HttpResponse, StatusCode};
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::retry::RetryConfig;
+use std::sync::Arc;
+
+fn json_error(kind: &str) -> HttpResponse {
+    HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::from(format!(r#"{{"__type":"{kind}","message":"injected"}}"#)))
+}
+
+fn query_error(code: &str) -> HttpResponse {
+    HttpResponse::new(
+        StatusCode::try_from(400).unwrap(),
+        SdkBody::from(format!(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+        )),
+    )
+}
+
+fn item() -> crate::ports::Item {
+    serde_json::json!({"pk": "A", "sk": "B", "version": 1}).as_object().unwrap().clone()
+}
+
+#[tokio::test]
+async fn dynamodb_throttling_is_unavailable_not_a_crash() {
+    let rule = mock!(dynamodb::Client::get_item)
+        .then_http_response(|| json_error("com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"));
+    let client = mock_client!(dynamodb, RuleMode::MatchAny, [&rule], |c| c.retry_config(RetryConfig::disabled()));
+    let table = Dynamo::new(client, "portal");
+    let err = table.get(&Key::new("A", "B")).await.unwrap_err();
+    assert!(matches!(err, PortError::Unavailable(ref code) if code == "ProvisionedThroughputExceededException"), "{err:?}");
+}
+
+#[tokio::test]
+async fn dynamodb_conditional_failures_are_conflicts_single_and_in_transactions() {
+    let put = mock!(dynamodb::Client::put_item)
+        .then_http_response(|| json_error("com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"));
+    let client = mock_client!(dynamodb, RuleMode::MatchAny, [&put], |c| c.retry_config(RetryConfig::disabled()));
+    let table = Dynamo::new(client, "portal");
+    let single = table.write(vec![Write::Put { item: item(), condition: Condition::Absent }]).await;
+    assert_eq!(single, Err(PortError::Conflict));
+
+    let tx = mock!(dynamodb::Client::transact_write_items).then_http_response(|| {
+        HttpResponse::new(
+            StatusCode::try_from(400).unwrap(),
+            SdkBody::from(r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"cancelled","CancellationReasons":[{"Code":"None"},{"Code":"ConditionalCheckFailed","Message":"The conditional request failed"}]}"#),
+        )
+    });
+    let client = mock_client!(dynamodb, RuleMode::MatchAny, [&tx], |c| c.retry_config(RetryConfig::disabled()));
+    let table = Dynamo::new(client, "portal");
+    let writes = vec![
+        Write::Put { item: item(), condition: Condition::None },
+        Write::Delete { key: Key::new("C", "D"), condition: Condition::Present },
+    ];
+    assert_eq!(table.write(writes).await, Err(PortError::Conflict));
+}
+
+#[tokio::test]
+async fn cognito_too_many_requests_is_unavailable() {
+    let rule = mock!(cognito::Client::initiate_auth).then_http_response(|| json_error("TooManyRequestsException"));
+    let client = mock_client!(cognito, RuleMode::MatchAny, [&rule], |c| c.retry_config(RetryConfig::disabled()));
+    let idp = Cognito::new(client, "pool", "client", Arc::new(crate::adapters::embedded::Outbox::new(tmp(), "p@example.org").unwrap()), "http://x");
+    let err = idp.sign_in("user", "pw").await.unwrap_err();
+    assert!(matches!(err, PortError::Unavailable(_)), "{err:?}");
+
+    let wrong = mock!(cognito::Client::initiate_auth).then_http_response(|| json_error("NotAuthorizedException"));
+    let client = mock_client!(cognito, RuleMode::MatchAny, [&wrong], |c| c.retry_config(RetryConfig::disabled()));
+    let idp = Cognito::new(client, "pool", "client", Arc::new(crate::adapters::embedded::Outbox::new(tmp(), "p@example.org").unwrap()), "http://x");
+    assert_eq!(idp.sign_in("user", "pw").await, Err(PortError::NotAuthorized));
+}
+
+#[tokio::test]
+async fn ses_message_rejected_is_rejected() {
+    let rule = mock!(ses::Client::send_email).then_http_response(|| query_error("MessageRejected"));
+    let client = mock_client!(ses, RuleMode::MatchAny, [&rule], |c| c.retry_config(RetryConfig::disabled()));
+    let err = Ses::new(client, "p@example.org").send(&Email { to: "a@example.org".into(), subject: "s".into(), text: "t".into() }).await.unwrap_err();
+    assert_eq!(err, PortError::Rejected("MessageRejected".into()));
+}
+
+fn tmp() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("portal-test-{}", uuid::Uuid::new_v4()))
+}
+
+/// SES rejects the first credential email: the office gets a 503 saying to send the same
+/// request again, and doing so finishes the account (one account, a working email).
+#[tokio::test]
+async fn a_rejected_credential_email_leaves_an_account_that_the_same_request_finishes() {
+    let rule = mock!(ses::Client::send_email)
+        .sequence()
+        .http_response(|| query_error("MessageRejected"))
+        .output(|| ses::operation::send_email::SendEmailOutput::builder().message_id("m").build().unwrap())
+        .build();
+    let client = mock_client!(ses, RuleMode::Sequential, [&rule], |c| c.retry_config(RetryConfig::disabled()));
+    let mailer: Arc<dyn Mailer> = Arc::new(Ses::new(client, "p@example.org"));
+    let table: Arc<dyn Table> = Arc::new(FileTable::in_memory());
+    let idp = LocalIdp::new(table.clone(), mailer.clone(), Signer::from_pkcs8(&Signer::generate_pkcs8().unwrap()).unwrap(), "http://x");
+    let app = App::new(table.clone(), Arc::new(idp), mailer, "http://x");
+    let new = NewAccount {
+        username: Username::parse("family1").unwrap(),
+        email: EmailAddress::parse("f@example.org").unwrap(),
+        name: None,
+        roles: vec![],
+        clinics: vec![],
+        link: Some(PatientLink { patient_id: crate::domain::PatientId::new(), relationship: Relationship::Parent }),
+    };
+    let first = onboarding::create(&app, &new).await.unwrap_err();
+    assert_eq!(first.status, 503);
+    let rec = accounts::get_username(table.as_ref(), &new.username).await.unwrap().unwrap();
+    assert_eq!(rec.creation, Creation::EmailPending);
+
+    let other = NewAccount { email: EmailAddress::parse("someone-else@example.org").unwrap(), ..new_clone(&new) };
+    assert_eq!(onboarding::create(&app, &other).await.unwrap_err().status, 409, "another request may not take the half-made account");
+
+    let account = onboarding::create(&app, &new).await.unwrap();
+    assert_eq!(account.user_id, rec.user_id, "the retry finished the same account");
+    assert_eq!(rule.num_calls(), 2);
+    let rec = accounts::get_username(table.as_ref(), &new.username).await.unwrap().unwrap();
+    assert_eq!(rec.creation, Creation::Done);
+    assert_eq!(onboarding::create(&app, &new).await.unwrap_err().status, 409, "a finished account is not created twice");
+}
+
+fn new_clone(n: &NewAccount) -> NewAccount {
+    NewAccount { username: n.username.clone(), email: n.email.clone(), name: n.name.clone(), roles: n.roles.clone(), clinics: n.clinics.clone(), link: n.link.clone() }
+}
