@@ -4,9 +4,7 @@
 //! `portal-local --routes`   print every route with its function and authorizer, as JSON
 //! `portal-local bootstrap-admin`  create `admin` on the configured backend and exit
 
-mod backend;
-mod routes;
-mod server;
+use portal_local::{backend, routes, server};
 
 use std::process::ExitCode;
 

@@ -72,7 +72,7 @@ pub fn find<'r>(routes: &'r [Route], req: &Request) -> Result<(&'r Route, HashMa
         }
     }
     if allowed.is_empty() {
-        Err(Problem::not_found("There is nothing at this address."))
+        Err(Problem::no_route())
     } else {
         Err(Problem::method_not_allowed(allowed.join(", ")))
     }
@@ -270,7 +270,7 @@ mod tests {
         let (route, params) = find(ROUTES, &req("POST", "/api/admin/accounts/jsmith/disable", "")).unwrap();
         assert_eq!(route.path, ROUTES[0].path);
         assert_eq!(params["username"], "jsmith");
-        assert_eq!(find(ROUTES, &req("GET", "/api/nothing", "")).unwrap_err().status, 404);
+        assert_eq!(find(ROUTES, &req("GET", "/api/nothing", "")).unwrap_err(), Problem::no_route());
         let p = find(ROUTES, &req("DELETE", "/api/clinics", "")).unwrap_err();
         assert_eq!(p.status, 405);
         assert_eq!(p.allow.as_deref(), Some("GET"));

@@ -70,6 +70,10 @@ impl Problem {
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }
+    /// No route at this path (as opposed to a route whose record does not exist).
+    pub fn no_route() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "no-such-route", "Not found", "There is nothing at this address.")
+    }
     pub fn method_not_allowed(allow: String) -> Self {
         let mut p = Self::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed",
             format!("This address accepts: {allow}."));
