@@ -91,23 +91,20 @@ async fn aws(s: &Settings) -> Result<Local, String> {
     ensure_table(&dynamodb::Client::new(&sdk), &table).await?;
     let idp = cognito::Client::new(&sdk);
     let (user_pool_id, client_id) = match (std::env::var("PORTAL_USER_POOL_ID"), std::env::var("PORTAL_CLIENT_ID")) {
+        // A deployed stack: the template made the pool, groups and sender identity.
         (Ok(pool), Ok(client)) => (pool, client),
-        _ => ensure_user_pool(&idp).await?,
-    };
-    for group in ["admin", "staff"] {
-        let made = idp.create_group().user_pool_id(&user_pool_id).group_name(group).send().await;
-        if let Err(e) = made {
-            if e.as_service_error().is_none_or(|s| !s.is_group_exists_exception()) {
-                return Err(format!("creating group {group}: {}", portal::sdk::cognito::error::DisplayErrorContext(&e)));
-            }
+        _ => {
+            let ids = ensure_user_pool(&idp).await?;
+            ensure_groups(&idp, &ids.0).await?;
+            ses::Client::new(&sdk)
+                .verify_email_identity()
+                .email_address(&s.mail_from)
+                .send()
+                .await
+                .map_err(|e| format!("verifying the sender: {}", ses::error::DisplayErrorContext(&e)))?;
+            ids
         }
-    }
-    ses::Client::new(&sdk)
-        .verify_email_identity()
-        .email_address(&s.mail_from)
-        .send()
-        .await
-        .map_err(|e| format!("verifying the sender: {}", ses::error::DisplayErrorContext(&e)))?;
+    };
     let jwks_url = match std::env::var("AWS_ENDPOINT_URL") {
         Ok(endpoint) => format!("{}/{user_pool_id}/.well-known/jwks.json", endpoint.trim_end_matches('/')),
         Err(_) => format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}/.well-known/jwks.json"),
@@ -117,6 +114,18 @@ async fn aws(s: &Settings) -> Result<Local, String> {
     let settings = AwsSettings { table, user_pool_id, client_id, mail_from: s.mail_from.clone(), portal_url: s.portal_url.clone() };
     tracing::info!(table = %settings.table, user_pool = %settings.user_pool_id, "AWS backend ready");
     Ok(Local { app: App::aws(&sdk, &settings), verifier, outbox: None })
+}
+
+async fn ensure_groups(idp: &cognito::Client, user_pool_id: &str) -> Result<(), String> {
+    for group in ["admin", "staff"] {
+        let made = idp.create_group().user_pool_id(user_pool_id).group_name(group).send().await;
+        if let Err(e) = made {
+            if e.as_service_error().is_none_or(|s| !s.is_group_exists_exception()) {
+                return Err(format!("creating group {group}: {}", cognito::error::DisplayErrorContext(&e)));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn ensure_table(client: &dynamodb::Client, name: &str) -> Result<(), String> {
