@@ -62,7 +62,7 @@ impl EmailAddress {
             return Err("must be at most 254 characters long".into());
         }
         let bad = || Err("is not a valid email address".to_string());
-        let Some((local, domain)) = s.rsplit_once('@') else { return bad() };
+        let Some((local, domain)) = s.split_once('@').filter(|(_, d)| !d.contains('@')) else { return bad() };
         if local.is_empty() || local.len() > 64 || domain.len() < 3 || !domain.contains('.') {
             return bad();
         }
@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn emails() {
         assert!(EmailAddress::parse("parent@example.org").is_ok());
-        for bad in ["no-at", "a@b", "a@.com", "a b@c.org", "@example.org", "x@example..org"] {
+        for bad in ["no-at", "two@@example.com", "a@b@example.org", "a@b", "a@.com", "a b@c.org", "@example.org", "x@example..org"] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
     }
