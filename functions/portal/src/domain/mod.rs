@@ -18,6 +18,24 @@ pub use questions::{SecretHash, QuestionId, QUESTIONS};
 /// Why a value was refused, in words fit for the person who typed it.
 pub type Reason = String;
 
+/// Serde glue for a string newtype with a fallible `parse`: deserialising is parsing.
+macro_rules! string_newtype {
+    ($t:ty) => {
+        impl TryFrom<String> for $t {
+            type Error = $crate::domain::Reason;
+            fn try_from(s: String) -> Result<Self, $crate::domain::Reason> {
+                <$t>::parse(&s)
+            }
+        }
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.0.to_string()
+            }
+        }
+    };
+}
+pub(crate) use string_newtype;
+
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
     // Only fails if the OS has no entropy source, in which case nothing here can work.

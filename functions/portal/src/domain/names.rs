@@ -1,4 +1,4 @@
-use super::{has_control_chars, Reason};
+use super::{has_control_chars, string_newtype, Reason};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -34,17 +34,7 @@ impl PartialEq for Username {
         self.key() == other.key()
     }
 }
-impl TryFrom<String> for Username {
-    type Error = Reason;
-    fn try_from(s: String) -> Result<Self, Reason> {
-        Username::parse(&s)
-    }
-}
-impl From<Username> for String {
-    fn from(u: Username) -> String {
-        u.0
-    }
-}
+string_newtype!(Username);
 impl fmt::Display for Username {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -77,17 +67,7 @@ impl EmailAddress {
         &self.0
     }
 }
-impl TryFrom<String> for EmailAddress {
-    type Error = Reason;
-    fn try_from(s: String) -> Result<Self, Reason> {
-        EmailAddress::parse(&s)
-    }
-}
-impl From<EmailAddress> for String {
-    fn from(e: EmailAddress) -> String {
-        e.0
-    }
-}
+string_newtype!(EmailAddress);
 
 /// A given or family name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,17 +90,7 @@ impl PersonName {
         &self.0
     }
 }
-impl TryFrom<String> for PersonName {
-    type Error = Reason;
-    fn try_from(s: String) -> Result<Self, Reason> {
-        PersonName::parse(&s)
-    }
-}
-impl From<PersonName> for String {
-    fn from(n: PersonName) -> String {
-        n.0
-    }
-}
+string_newtype!(PersonName);
 
 /// The hospital's medical record number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,17 +105,7 @@ impl Mrn {
         Ok(Mrn(s.to_owned()))
     }
 }
-impl TryFrom<String> for Mrn {
-    type Error = Reason;
-    fn try_from(s: String) -> Result<Self, Reason> {
-        Mrn::parse(&s)
-    }
-}
-impl From<Mrn> for String {
-    fn from(m: Mrn) -> String {
-        m.0
-    }
-}
+string_newtype!(Mrn);
 
 #[cfg(test)]
 mod tests {

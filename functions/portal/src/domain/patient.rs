@@ -1,4 +1,4 @@
-use super::Reason;
+use super::{string_newtype, Reason};
 use serde::{Deserialize, Serialize};
 use time::{macros::format_description, Date, OffsetDateTime};
 
@@ -24,17 +24,7 @@ impl Default for PatientId {
         Self::new()
     }
 }
-impl TryFrom<String> for PatientId {
-    type Error = Reason;
-    fn try_from(s: String) -> Result<Self, Reason> {
-        PatientId::parse(&s)
-    }
-}
-impl From<PatientId> for String {
-    fn from(p: PatientId) -> String {
-        p.0.to_string()
-    }
-}
+string_newtype!(PatientId);
 impl std::fmt::Display for PatientId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)

@@ -85,6 +85,19 @@ impl Cognito {
             .ok_or_else(|| PortError::Internal("user without sub".into()))
     }
 
+    async fn set_password(&self, user_id: &str, password: &str, permanent: bool) -> PortResult<()> {
+        self.client
+            .admin_set_user_password()
+            .user_pool_id(&self.pool_id)
+            .username(user_id)
+            .password(password)
+            .permanent(permanent)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
     async fn admin_sign_out(&self, user_id: &str) -> PortResult<()> {
         self.client.admin_user_global_sign_out().user_pool_id(&self.pool_id).username(user_id).send().await.map(|_| ()).map_err(err)
     }
@@ -134,29 +147,11 @@ impl Identity for Cognito {
     }
 
     async fn set_temporary_password(&self, user_id: &str, password: &str) -> PortResult<()> {
-        self.client
-            .admin_set_user_password()
-            .user_pool_id(&self.pool_id)
-            .username(user_id)
-            .password(password)
-            .permanent(false)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(err)
+        self.set_password(user_id, password, false).await
     }
 
     async fn set_permanent_password(&self, user_id: &str, password: &str) -> PortResult<()> {
-        self.client
-            .admin_set_user_password()
-            .user_pool_id(&self.pool_id)
-            .username(user_id)
-            .password(password)
-            .permanent(true)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(err)
+        self.set_password(user_id, password, true).await
     }
 
     async fn sign_in(&self, user_id: &str, password: &str) -> PortResult<SignIn> {
