@@ -3,7 +3,7 @@ stops working) and disable and enable an account (a disabled account is refused 
 wrong password, and its sessions end)."""
 
 from conftest import (
-    assert_problem, check_credential_email, describe, new_password, new_username,
+    assert_problem, check_credential_email, describe, new_password, new_patient_body, new_username,
 )
 
 
@@ -58,6 +58,8 @@ def test_disabled_accounts_are_refused_like_a_wrong_password_and_lose_their_sess
     assert_problem(refused, 401)
     assert refused.content == wrong.content
     assert_problem(portal.post("/api/auth/refresh", cookie=family.refresh), 401)
+    # The access token issued before the disable no longer reads the account.
+    assert_problem(portal.get("/api/account", token=family.auth), 401)
 
     r = enable(portal, staff.auth, family.username)
     assert r.status_code == 204, describe(r)
@@ -72,6 +74,8 @@ def test_admin_disables_and_enables_staff(portal):
     assert disable(portal, admin, staff.username).status_code == 204
     assert_problem(portal.login(staff.username, staff.password), 401)
     assert_problem(portal.post("/api/auth/refresh", cookie=staff.refresh), 401)
+    # A disabled member of staff's still-unexpired token may no longer act for the office.
+    assert_problem(portal.create_patient(staff.auth, new_patient_body()), 403)
     assert enable(portal, admin, staff.username).status_code == 204
     portal.sign_in(staff.username, staff.password)
 

@@ -3,16 +3,26 @@ use lambda_http::{Body, Request, Response};
 use portal::domain::{GivenPassword, NewPassword};
 use portal::http::{bearer_token, field, json, json_response, Caller};
 use portal::ports::PortError;
-use portal::store::{accounts, audit, patients};
+use portal::store::accounts::{self, Account, PatientLink};
+use portal::store::{audit, patients};
 use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
+
+/// The caller's account and patient links. An access token outlives a disable by up to
+/// its lifetime; the account's own flag ends its use at once.
+async fn signed_in(app: &App, caller: &Caller) -> Result<(Account, Vec<PatientLink>), Problem> {
+    match accounts::get_account(app.table.as_ref(), &caller.sub).await? {
+        Some((account, links)) if account.enabled => Ok((account, links)),
+        _ => Err(Problem::unauthenticated()),
+    }
+}
 
 /// "My Account": who I am, and the patients I may act for.
 pub async fn get(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let table = app.table.as_ref();
-    let (account, links) = accounts::get_account(table, &caller.sub).await?.ok_or_else(|| Problem::not_found("No account for this sign-in."))?;
+    let (account, links) = signed_in(app, &caller).await?;
     let ids: Vec<_> = links.iter().map(|l| l.patient_id).collect();
     let found = patients::get_many(table, &ids).await?;
     let mut list = Vec::new();
@@ -40,7 +50,7 @@ pub async fn change_password(app: &App, req: &Request) -> Result<Response<Body>,
     let caller = Caller::from_request(req)?;
     let body: ChangePassword = json(req)?;
     let token = bearer_token(req).ok_or_else(Problem::unauthenticated)?;
-    let account = accounts::get_account_only(app.table.as_ref(), &caller.sub).await?.ok_or_else(|| Problem::not_found("No account for this sign-in."))?;
+    let (account, _) = signed_in(app, &caller).await?;
     let new = field("new_password", NewPassword::parse(body.new_password.expose(), &[account.username.as_str(), &account.email]))?;
     match app.identity.change_password(token, body.current_password.expose(), new.expose()).await {
         Ok(()) => Ok(portal::http::empty(StatusCode::NO_CONTENT)),

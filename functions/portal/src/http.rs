@@ -22,16 +22,11 @@ pub enum Auth {
 }
 
 /// One route of a function. `path` may hold `{name}` segments.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Route {
-    #[serde(serialize_with = "method_str")]
     pub method: Method,
     pub path: &'static str,
     pub auth: Auth,
-}
-
-fn method_str<S: serde::Serializer>(m: &Method, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(m.as_str())
 }
 
 impl Route {
