@@ -3,7 +3,8 @@ stops working) and disable and enable an account (a disabled account is refused 
 wrong password, and its sessions end)."""
 
 from conftest import (
-    assert_problem, check_credential_email, describe, new_password, new_patient_body, new_username,
+    CARDIOLOGY, ENDOCRINE, assert_problem, check_credential_email, describe, new_password,
+    new_patient_body, new_username,
 )
 
 
@@ -105,3 +106,20 @@ def test_usernames_in_admin_paths_are_case_insensitive(portal):
     assert_problem(portal.login(family.username, family.password), 401)
     assert enable(portal, admin, family.username.upper()).status_code == 204
     portal.sign_in(family.username, family.password)
+
+
+def test_staff_manage_only_families_of_their_clinics(portal):
+    """Staff act on an account only when one of its patients is in one of their clinics, and
+    never on staff or admin accounts; refused calls change nothing."""
+    cardiology = portal.make_staff(clinics=[CARDIOLOGY])
+    endocrine = portal.make_staff(clinics=[ENDOCRINE])
+    family = portal.make_family(cardiology.auth)
+    for call in (resend, disable):
+        assert_problem(call(portal, endocrine.auth, family.username), 403)
+    r = portal.put(portal.account_path(family.username, "username"), token=endocrine.auth,
+                   json={"new_username": new_username("fam")})
+    assert_problem(r, 403)
+    assert_problem(disable(portal, cardiology.auth, endocrine.username), 403)
+    # Nothing changed: the family and the other staff member still sign in as before.
+    portal.sign_in(family.username, family.password)
+    portal.sign_in(endocrine.username, endocrine.password)
