@@ -54,7 +54,7 @@ fn keyed(secret: &[u8], parts: &[&str]) -> [u8; 32] {
 fn question_for(secret: &[u8], account: Option<&Account>, username: &Username, code: &str) -> QuestionId {
     let pick = keyed(secret, &["pick", &username.key(), code]);
     let pick = usize::from(pick[0]) % 3;
-    if let Some(a) = account {
+    if let Some(a) = account.filter(|a| !a.answers.is_empty()) {
         return a.answers[pick % a.answers.len()].0;
     }
     let seed = keyed(secret, &["decoy", &username.key()]);
@@ -127,5 +127,43 @@ pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, 
             Err(Problem::reset_failed())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn asked(account: Option<&Account>, username: &str, codes: std::ops::Range<u32>) -> HashSet<&'static str> {
+        let u = Username::parse(username).unwrap();
+        codes.map(|c| question_for(b"secret", account, &u, &c.to_string()).id()).collect()
+    }
+
+    #[test]
+    fn an_unknown_username_gets_three_decoys_like_a_real_account() {
+        let decoys = asked(None, "nobody-here", 0..200);
+        assert_eq!(decoys.len(), 3, "{decoys:?}");
+        assert_eq!(asked(None, "NOBODY-here", 0..200), decoys, "stable per username, in any case");
+        assert_ne!(asked(None, "someone-else", 0..200), decoys);
+    }
+
+    #[test]
+    fn a_real_account_is_asked_only_its_own_questions() {
+        let hash = SecretHash::of("x").unwrap();
+        let answers = ["first-pet", "first-car", "first-job"].map(|q| (QuestionId::parse(q).unwrap(), hash.clone()));
+        let account = Account {
+            sub: "s".into(),
+            user_id: "u".into(),
+            username: Username::parse("family").unwrap(),
+            email: "f@example.org".into(),
+            name: None,
+            roles: vec![],
+            clinics: vec![],
+            answers: answers.to_vec(),
+            enabled: true,
+            version: 0,
+        };
+        assert_eq!(asked(Some(&account), "family", 0..200), HashSet::from(["first-pet", "first-car", "first-job"]));
     }
 }
