@@ -45,3 +45,13 @@ def test_a_weak_or_short_new_password_is_refused_and_says_why(portal):
     assert_problem(change(portal, family, family.password, "x" * 257), 400, "new_password")
     portal.sign_in(family.username, family.password)
 
+
+
+def test_guessing_the_current_password_locks_like_sign_in(portal):
+    """Wrong current passwords count with failed sign-ins: after 5, even the right one is
+    refused (and so is signing in), so a left-open session cannot be used to guess."""
+    family = portal.make_family()
+    for _ in range(5):
+        assert_problem(change(portal, family, new_password(), new_password()), 400, "current_password")
+    assert_problem(change(portal, family, family.password, new_password()), 400, "current_password")
+    assert_problem(portal.login(family.username, family.password), 401)

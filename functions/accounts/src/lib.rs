@@ -47,7 +47,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             _ => Err(Problem::internal()),
         },
     };
-    respond(route, result)
+    respond(route, &portal::http::request_id(&req), result)
 }
 
 #[derive(Deserialize)]

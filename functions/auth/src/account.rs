@@ -4,7 +4,7 @@ use portal::domain::{GivenPassword, NewPassword};
 use portal::http::{bearer_token, field, json, json_response, Caller};
 use portal::ports::PortError;
 use portal::store::accounts::{self, Account, PatientLink};
-use portal::store::{audit, patients};
+use portal::store::{audit, patients, throttle};
 use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
@@ -45,16 +45,32 @@ struct ChangePassword {
     new_password: GivenPassword,
 }
 
-/// "My Account" > "reset password": the current password is required.
+/// "My Account" > "reset password": the current password is required, and wrong guesses
+/// count towards the same lock-out as failed sign-ins.
 pub async fn change_password(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let body: ChangePassword = json(req)?;
     let token = bearer_token(req).ok_or_else(Problem::unauthenticated)?;
     let (account, _) = signed_in(app, &caller).await?;
     let new = field("new_password", NewPassword::parse(body.new_password.expose(), &[account.username.as_str(), &account.email]))?;
+    let table = app.table.as_ref();
+    let name = account.username.key();
+    let wrong = || Problem::invalid("current_password", "current_password is not your current password.");
+    let failures = throttle::signin_failures(table, &name).await?;
+    if failures.is_some_and(|f| f.locked) {
+        return Err(wrong());
+    }
     match app.identity.change_password(token, body.current_password.expose(), new.expose()).await {
-        Ok(()) => Ok(portal::http::empty(StatusCode::NO_CONTENT)),
-        Err(PortError::NotAuthorized) => Err(Problem::invalid("current_password", "current_password is not your current password.")),
+        Ok(()) => {
+            if failures.is_some() {
+                throttle::signin_succeeded(table, &name).await?;
+            }
+            Ok(portal::http::empty(StatusCode::NO_CONTENT))
+        }
+        Err(PortError::NotAuthorized) => {
+            throttle::signin_failed(table, &name).await?;
+            Err(wrong())
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -41,5 +41,5 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         "/api/account/password" => account::change_password(app, &req).await,
         _ => Err(Problem::internal()),
     };
-    respond(route, result)
+    respond(route, &portal::http::request_id(&req), result)
 }

@@ -40,7 +40,8 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
     let body: Login = json(req)?;
     let name = body.username.key();
     let table = app.table.as_ref();
-    if throttle::signin_locked(table, &name).await? {
+    let failures = throttle::signin_failures(table, &name).await?;
+    if failures.is_some_and(|f| f.locked) {
         return Err(Problem::sign_in_failed());
     }
     let rec = accounts::get_username(table, &body.username).await?.filter(|r| r.creation != Creation::Reserved);
@@ -50,7 +51,9 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
     };
     match outcome {
         Ok(signed_in) => {
-            throttle::signin_succeeded(table, &name).await?;
+            if failures.is_some() {
+                throttle::signin_succeeded(table, &name).await?;
+            }
             Ok(match signed_in {
                 SignIn::Tokens(tokens) => tokens_response(&tokens),
                 SignIn::NewPasswordRequired { session } => {

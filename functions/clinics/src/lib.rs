@@ -9,7 +9,7 @@ pub const ROUTES: &[Route] = &[Route::new(Method::GET, "/api/clinics", Auth::Non
 
 pub async fn handle(req: Request) -> Response<Body> {
     match find(ROUTES, &req) {
-        Ok((route, _)) => respond(route, Ok(json_response(StatusCode::OK, &CLINICS))),
+        Ok((route, _)) => respond(route, &portal::http::request_id(&req), Ok(json_response(StatusCode::OK, &CLINICS))),
         Err(problem) => problem.into_response(),
     }
 }

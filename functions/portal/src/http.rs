@@ -141,10 +141,18 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Bod
     }
 }
 
-/// The answer to a request, logged by route and status only (never its data).
-pub fn respond(route: &Route, result: Result<Response<Body>, Problem>) -> Response<Body> {
+/// API Gateway's id of the request, to find one request's log lines (ours and its own).
+pub fn request_id(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// The answer to a request, logged by request id, route and status only (never its data).
+pub fn respond(route: &Route, request_id: &str, result: Result<Response<Body>, Problem>) -> Response<Body> {
     let response = result.unwrap_or_else(Problem::into_response);
-    tracing::info!(method = %route.method, route = route.path, status = response.status().as_u16(), "answered");
+    tracing::info!(request_id, method = %route.method, route = route.path, status = response.status().as_u16(), "answered");
     response
 }
 

@@ -51,9 +51,16 @@ async fn bump(table: &dyn Table, key: &Key, ttl_secs: i64, lock: impl Fn(u32) ->
     Err(PortError::Unavailable("counter contended".into()))
 }
 
-/// True while the username is locked out after too many failures.
-pub async fn signin_locked(table: &dyn Table, username_key: &str) -> PortResult<bool> {
-    Ok(read(table, &signin_key(username_key)).await?.is_some_and(|c| c.locked_until > now()))
+/// A username's recent failed sign-ins, if it has any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    /// Refused for now, whatever the password.
+    pub locked: bool,
+}
+
+/// One GetItem; `None` (the usual case) means a success has nothing to clear.
+pub async fn signin_failures(table: &dyn Table, username_key: &str) -> PortResult<Option<Failures>> {
+    Ok(read(table, &signin_key(username_key)).await?.map(|c| Failures { locked: c.locked_until > now() }))
 }
 
 /// From the 5th failure on, each failure locks the name for 30 s, doubling up to an hour.
