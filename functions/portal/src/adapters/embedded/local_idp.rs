@@ -288,3 +288,41 @@ impl Identity for LocalIdp {
         self.save(&user, vec![]).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::embedded::FileTable;
+
+    async fn idp() -> (LocalIdp, Arc<dyn Table>) {
+        let table: Arc<dyn Table> = Arc::new(FileTable::in_memory());
+        let outbox = Arc::new(crate::adapters::embedded::Outbox::new(std::env::temp_dir().join(format!("idp-{}", uuid::Uuid::new_v4())), "p@example.org").unwrap());
+        let signer = Signer::from_pkcs8(&Signer::generate_pkcs8().unwrap()).unwrap();
+        let idp = LocalIdp::new(table.clone(), outbox, signer, "http://x");
+        idp.create_user(&NewUser { user_id: "u1", email: "a@example.org", username: "fam", temporary_password: "temporary-pass-123", groups: &[] })
+            .await
+            .unwrap();
+        (idp, table)
+    }
+
+    #[tokio::test]
+    async fn an_expired_temporary_password_no_longer_signs_in() {
+        let (idp, table) = idp().await;
+        assert!(matches!(idp.sign_in("u1", "temporary-pass-123").await, Ok(SignIn::NewPasswordRequired { .. })));
+        let mut item = table.get(&user_key("u1")).await.unwrap().unwrap();
+        item.insert("temporary_until".into(), serde_json::json!(now() - 1));
+        table.write(vec![Write::Put { item, condition: Condition::None }]).await.unwrap();
+        assert_eq!(idp.sign_in("u1", "temporary-pass-123").await, Err(PortError::NotAuthorized));
+    }
+
+    #[tokio::test]
+    async fn a_challenge_session_works_once() {
+        let (idp, _) = idp().await;
+        let Ok(SignIn::NewPasswordRequired { session }) = idp.sign_in("u1", "temporary-pass-123").await else { panic!() };
+        assert!(idp.complete_new_password("u1", "u1.forged", "violet kettle marching uphill").await.is_err());
+        let tokens = idp.complete_new_password("u1", &session, "violet kettle marching uphill").await.unwrap();
+        assert!(tokens.refresh_token.is_some());
+        assert_eq!(idp.complete_new_password("u1", &session, "another phrase entirely here").await, Err(PortError::NotAuthorized));
+        assert!(matches!(idp.sign_in("u1", "violet kettle marching uphill").await, Ok(SignIn::Tokens(_))));
+    }
+}
