@@ -150,6 +150,8 @@ def template_routes(template: dict[str, Any]) -> set[Route]:
             assert props.get("ApiId") == {"Ref": api_id}, (
                 f"{where} must name `ApiId: !Ref {api_id}` (otherwise SAM makes an implicit API)"
             )
+            if "Method" not in props and "Path" not in props:
+                continue  # the $default route: see test_unrouted_requests_reach_a_function
             assert "Method" in props and "Path" in props, f"{where} needs Method and Path"
             authorizer = props.get("Auth", {}).get("Authorizer", default_authorizer)
             if authorizer == "NONE":
@@ -270,6 +272,33 @@ def body_schema_validator(doc: dict[str, Any], path: str, method: str):
     )
 
 
+def default_route_events(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(function binary, event properties) of every HttpApi event without Method and Path,
+    which SAM turns into API Gateway's $default route."""
+    found = []
+    for resource in template["Resources"].values():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        binary = resource.get("Metadata", {}).get("BuildProperties", {}).get("Binary")
+        for event in resource.get("Properties", {}).get("Events", {}).values():
+            props = event.get("Properties", {})
+            if event.get("Type") == "HttpApi" and "Method" not in props and "Path" not in props:
+                found.append((binary, props))
+    return found
+
+
+def test_unrouted_requests_reach_a_function():
+    """Without a $default route API Gateway answers unknown paths and wrong methods itself,
+    not as problem+json. Exactly one function takes it, unauthenticated, and it has an event."""
+    defaults = default_route_events(load_template())
+    assert len(defaults) == 1, f"expected one $default route, found {len(defaults)}"
+    binary, props = defaults[0]
+    assert binary == "clinics", f"$default goes to {binary}, whose handler does not answer unrouted requests"
+    assert props.get("Auth", {}).get("Authorizer") == "NONE", "$default must not require a token"
+    keys = {(p.parent.name, ev.get("routeKey")) for p, ev in api_events().items()}
+    assert ("clinics", "$default") in keys, "no events/clinics/ event with routeKey $default"
+
+
 def test_every_route_has_an_event():
     routes = template_routes(load_template())
     covered = {ev.get("routeKey") for ev in api_events().values()}
@@ -284,6 +313,8 @@ def test_every_event_is_a_well_formed_event_for_a_real_route():
     for file, ev in events.items():
         name = file.relative_to(ROOT)
         key = ev.get("routeKey")
+        if key == "$default":
+            continue  # checked by test_unrouted_requests_reach_a_function
         assert key in routes, f"{name}: routeKey {key!r} is not a route of the template"
         route = routes[key]
         assert file.parent.name == route.function, (
@@ -325,6 +356,8 @@ def test_event_bodies_match_the_openapi_request_schemas():
     doc = load_openapi()
     for file, ev in api_events().items():
         name = file.relative_to(ROOT)
+        if ev["routeKey"] == "$default":
+            continue
         method, path = ev["routeKey"].split(" ", 1)
         op = doc["paths"][path][method.lower()]
         if "requestBody" not in op:

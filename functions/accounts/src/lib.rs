@@ -4,10 +4,10 @@
 
 mod scope;
 
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::domain::{BirthDate, Clinic, EmailAddress, Mrn, PatientId, PersonName, Relationship, Role, Username};
-use portal::http::{empty, field, find, idempotency_key, json, json_response, respond, Auth, Caller, Route};
+use portal::http::{empty, field, find, idempotency_key, json, json_response, respond, Caller};
 use portal::onboarding::{self, NewAccount};
 use portal::ports::PortError;
 use portal::store::accounts::{self, PatientLink};
@@ -19,15 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 
-pub const ROUTES: &[Route] = &[
-    Route::new(Method::POST, "/api/admin/staff", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/patients", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/accounts", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/accounts/{username}/resend-credentials", Auth::Jwt),
-    Route::new(Method::PUT, "/api/admin/accounts/{username}/username", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/accounts/{username}/disable", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/accounts/{username}/enable", Auth::Jwt),
-];
+pub use portal::routes::ACCOUNTS as ROUTES;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let (route, params) = match find(ROUTES, &req) {

@@ -5,23 +5,11 @@ mod account;
 mod reset;
 mod signin;
 
-use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use portal::http::{find, respond, Auth, Route};
+use portal::http::{find, respond};
 use portal::{App, Problem};
 
-pub const ROUTES: &[Route] = &[
-    Route::new(Method::GET, "/api/auth/security-questions", Auth::None),
-    Route::new(Method::POST, "/api/auth/login", Auth::None),
-    Route::new(Method::POST, "/api/auth/first-login", Auth::None),
-    Route::new(Method::POST, "/api/auth/forgot-password", Auth::None),
-    Route::new(Method::POST, "/api/auth/reset-question", Auth::None),
-    Route::new(Method::POST, "/api/auth/reset-password", Auth::None),
-    Route::new(Method::POST, "/api/auth/refresh", Auth::None),
-    Route::new(Method::POST, "/api/auth/logout", Auth::Jwt),
-    Route::new(Method::GET, "/api/account", Auth::Jwt),
-    Route::new(Method::POST, "/api/account/password", Auth::Jwt),
-];
+pub use portal::routes::AUTH as ROUTES;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let (route, _) = match find(ROUTES, &req) {

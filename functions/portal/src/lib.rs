@@ -10,6 +10,7 @@ pub mod messages;
 pub mod onboarding;
 pub mod ports;
 pub mod problem;
+pub mod routes;
 pub mod store;
 
 pub use app::App;
