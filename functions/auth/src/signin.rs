@@ -117,9 +117,25 @@ pub async fn first_login(app: &App, req: &Request) -> Result<Response<Body>, Pro
         .complete_new_password(&rec.user_id, body.session.expose(), password.expose())
         .await
         .map_err(|e| if e == PortError::NotAuthorized { Problem::sign_in_failed() } else { e.into() })?;
-    let mut account = accounts::get_account_only(table, &sub).await?.ok_or_else(Problem::internal)?;
-    account.answers = answers;
-    accounts::update_account(table, &account).await?;
+    let stored = async {
+        let mut account = accounts::get_account_only(table, &sub).await?.ok_or(PortError::NotFound)?;
+        account.answers = answers;
+        accounts::update_account(table, &account).await
+    }
+    .await;
+    if let Err(e) = stored {
+        // Undo rather than leave a password without security questions: the new session
+        // ends and the chosen password becomes temporary again, so signing in with it
+        // leads through this same first login once more.
+        tracing::warn!(error = %e, "security answers not stored; first login undone");
+        let _ = app.identity.sign_out(&tokens.access_token).await;
+        if let Err(undo) = app.identity.set_temporary_password(&rec.user_id, password.expose()).await {
+            tracing::error!(error = %undo, "first login could not be undone");
+        }
+        return Err(Problem::unavailable(
+            "Your new password and security questions could not be saved. Sign in again with the password you just chose to set them again.",
+        ));
+    }
     Ok(tokens_response(&tokens))
 }
 
