@@ -31,11 +31,16 @@ async fn resettable(app: &App, username: &Username) -> Result<Option<Account>, P
 
 pub async fn forgot_password(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let body: Forgot = json(req)?;
-    if let Some(account) = resettable(app, &body.username).await? {
-        // A failure here must not change the answer; the person can ask again.
-        if let Err(e) = app.identity.forgot_password(&account.user_id, account.username.as_str()).await {
-            tracing::warn!(error = %e, "reset code not sent");
-        }
+    // Without an account the same call goes out for a user id that exists nowhere: Cognito
+    // (PreventUserExistenceErrors) answers it alike, so the time taken tells little more
+    // than the answer does.
+    let sent = match resettable(app, &body.username).await? {
+        Some(account) => app.identity.forgot_password(&account.user_id, account.username.as_str()).await,
+        None => app.identity.forgot_password(&uuid::Uuid::new_v4().to_string(), body.username.as_str()).await,
+    };
+    // A failure must not change the answer either; the person can ask again.
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, "reset code not sent");
     }
     Ok(empty(StatusCode::ACCEPTED))
 }

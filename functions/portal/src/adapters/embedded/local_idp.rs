@@ -245,7 +245,11 @@ impl Identity for LocalIdp {
     }
 
     async fn forgot_password(&self, user_id: &str, username: &str) -> PortResult<()> {
-        let Some(mut user) = self.user(user_id).await? else { return Ok(()) };
+        let Some(mut user) = self.user(user_id).await? else {
+            // As much work as for a real user, as Cognito answers unknown users alike.
+            SecretHash::burn("no such user");
+            return Ok(());
+        };
         let digits = crate::domain::random_bytes::<4>();
         let code = format!("{:06}", u32::from_le_bytes(digits) % 1_000_000);
         user.reset_code = Some(hash(&code)?);
