@@ -4,11 +4,10 @@
 
 use async_trait::async_trait;
 use lambda_http::{Body, Request};
-use portal::adapters::embedded::{FileTable, LocalIdp, Outbox};
+use portal::adapters::embedded::{FileTable, Outbox};
 use portal::domain::{EmailAddress, Username};
-use portal::jwt::Signer;
 use portal::onboarding::{self, NewAccount};
-use portal::ports::{Item, Key, Mailer, PortError, PortResult, Table, Write};
+use portal::ports::{Item, Key, PortError, PortResult, Table, Write};
 use portal::App;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,9 +58,7 @@ async fn call(app: &App, path: &str, body: Value) -> (u16, Value) {
 async fn a_failed_answers_write_undoes_the_first_login_and_a_second_one_succeeds() {
     let table = Arc::new(AccountWritesFail { inner: FileTable::in_memory(), broken: AtomicBool::new(false) });
     let outbox = Arc::new(Outbox::new(std::env::temp_dir().join(format!("fl-{}", uuid::Uuid::new_v4())), "p@example.org").unwrap());
-    let mailer: Arc<dyn Mailer> = outbox.clone();
-    let idp = LocalIdp::new(table.clone(), mailer.clone(), Signer::from_pkcs8(&Signer::generate_pkcs8().unwrap()).unwrap(), "http://x");
-    let app = App::new(table.clone(), Arc::new(idp), mailer, "http://x");
+    let (app, _) = portal::adapters::embedded::app_on(table.clone(), outbox.clone(), "http://x").unwrap();
     let new = NewAccount {
         username: Username::parse("family7").unwrap(),
         email: EmailAddress::parse("f7@example.org").unwrap(),

@@ -17,7 +17,7 @@ use lambda_http::aws_lambda_events::apigw::{
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt, Response};
-use portal::http::{bearer_token, find, json_response, Auth, MAX_BODY};
+use portal::http::{bearer_token, json_response, Auth, MAX_BODY};
 use portal::Problem;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -26,7 +26,6 @@ pub async fn serve(local: Local, addr: &str) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("listening on {addr}: {e}"))?;
     tracing::info!(%addr, "portal-local listening");
     let local = Arc::new(local);
-    let all = Arc::new(routes::all());
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(conn) => conn,
@@ -35,11 +34,11 @@ pub async fn serve(local: Local, addr: &str) -> Result<(), String> {
                 continue;
             }
         };
-        let (local, all) = (local.clone(), all.clone());
+        let local = local.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
-                let (local, all) = (local.clone(), all.clone());
-                async move { Ok::<_, Infallible>(to_hyper(handle(&local, &all, req).await)) }
+                let local = local.clone();
+                async move { Ok::<_, Infallible>(to_hyper(handle(&local, req).await)) }
             });
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
@@ -57,7 +56,7 @@ fn to_hyper(res: Response<Body>) -> hyper::Response<Full<Bytes>> {
     hyper::Response::from_parts(parts, Full::new(bytes))
 }
 
-async fn handle(local: &Local, all: &[portal::http::Route], req: hyper::Request<Incoming>) -> Response<Body> {
+async fn handle(local: &Local, req: hyper::Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
     // Like API Gateway, refuse oversize bodies before any function runs.
     let bytes = match Limited::new(body, MAX_BODY).collect().await {
@@ -70,11 +69,11 @@ async fn handle(local: &Local, all: &[portal::http::Route], req: hyper::Request<
     }
     let body = if bytes.is_empty() { Body::Empty } else { Body::Binary(bytes.to_vec()) };
     let mut req = lambda_http::http::Request::from_parts(parts, body);
-    let (route, params) = match find(all, &req) {
+    let (name, route, params) = match portal::routes::route_for(&req) {
         Ok(found) => found,
         Err(problem) => return problem.into_response(),
     };
-    let Some(function) = routes::owner(route) else { return Problem::internal().into_response() };
+    let Some(function) = routes::Function::named(name) else { return Problem::internal().into_response() };
     let mut ctx = ApiGatewayV2httpRequestContext::default();
     ctx.route_key = Some(format!("{} {}", route.method, route.path));
     ctx.stage = Some("$default".into());

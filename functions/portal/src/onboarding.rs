@@ -58,12 +58,9 @@ async fn reserve(app: &App, new: &NewAccount) -> Result<UsernameRecord, Problem>
     Err(taken())
 }
 
-/// Creates the account and sends its login information. Every step can be repeated: when
-/// a step fails the same request again picks up where it stopped (the email, with a fresh
-/// temporary password), so a failed email never leaves an account that cannot be finished.
-pub async fn create(app: &App, new: &NewAccount) -> Result<Account, Problem> {
-    let mut rec = reserve(app, new).await?;
-    let temporary = TemporaryPassword::generate();
+/// The identity-provider user for a reserved username (given `temporary` as password) and
+/// the account that records it; idempotent, so a repeated creation passes here again.
+async fn sign_in_for(app: &App, new: &NewAccount, rec: &UsernameRecord, temporary: &TemporaryPassword) -> Result<Account, Problem> {
     let groups: Vec<&str> = new.roles.iter().map(Role::group).collect();
     let sub = app
         .identity
@@ -75,8 +72,8 @@ pub async fn create(app: &App, new: &NewAccount) -> Result<Account, Problem> {
             groups: &groups,
         })
         .await?;
-    let account = Account {
-        sub: sub.clone(),
+    Ok(Account {
+        sub,
         user_id: rec.user_id.clone(),
         username: new.username.clone(),
         email: new.email.as_str().to_owned(),
@@ -86,8 +83,17 @@ pub async fn create(app: &App, new: &NewAccount) -> Result<Account, Problem> {
         answers: Vec::new(),
         enabled: true,
         version: 0,
-    };
-    rec.sub = Some(sub);
+    })
+}
+
+/// Creates the account and sends its login information. Every step can be repeated: when
+/// a step fails the same request again picks up where it stopped (the email, with a fresh
+/// temporary password), so a failed email never leaves an account that cannot be finished.
+pub async fn create(app: &App, new: &NewAccount) -> Result<Account, Problem> {
+    let mut rec = reserve(app, new).await?;
+    let temporary = TemporaryPassword::generate();
+    let account = sign_in_for(app, new, &rec, &temporary).await?;
+    rec.sub = Some(account.sub.clone());
     rec.creation = Creation::EmailPending;
     accounts::store_new_account(app.table.as_ref(), &account, new.link.as_ref(), &rec).await?;
     send_credentials(app, &account, &temporary).await?;
@@ -121,27 +127,11 @@ pub async fn bootstrap_admin(app: &App, email: &EmailAddress, password: &NewPass
             return Ok(false);
         }
     }
-    let new = NewAccount { username: username.clone(), email: email.clone(), name: None, roles: vec![Role::Admin], clinics: Vec::new(), link: None };
+    let new = NewAccount { username, email: email.clone(), name: None, roles: vec![Role::Admin], clinics: Vec::new(), link: None };
     let mut rec = reserve(app, &new).await?;
-    let temporary = TemporaryPassword::generate();
-    let sub = app
-        .identity
-        .create_user(&NewUser { user_id: &rec.user_id, email: email.as_str(), username: "admin", temporary_password: temporary.expose(), groups: &["admin"] })
-        .await?;
+    let account = sign_in_for(app, &new, &rec, &TemporaryPassword::generate()).await?;
     app.identity.set_permanent_password(&rec.user_id, password.expose()).await?;
-    let account = Account {
-        sub: sub.clone(),
-        user_id: rec.user_id.clone(),
-        username,
-        email: email.as_str().to_owned(),
-        name: None,
-        roles: vec![Role::Admin],
-        clinics: Vec::new(),
-        answers: Vec::new(),
-        enabled: true,
-        version: 0,
-    };
-    rec.sub = Some(sub);
+    rec.sub = Some(account.sub.clone());
     rec.creation = Creation::Done;
     accounts::store_new_account(app.table.as_ref(), &account, None, &rec).await?;
     Ok(true)

@@ -7,6 +7,7 @@ use crate::http::{find, Auth, Route};
 use crate::problem::Problem;
 use lambda_http::http::Method;
 use lambda_http::Request;
+use std::collections::HashMap;
 
 pub const AUTH: &[Route] = &[
     Route::new(Method::GET, "/api/auth/security-questions", Auth::None),
@@ -36,11 +37,23 @@ pub const CLINICS: &[Route] = &[Route::new(Method::GET, "/api/clinics", Auth::No
 /// Each function (by crate name) with its routes.
 pub const FUNCTIONS: [(&str, &[Route]); 3] = [("auth", AUTH), ("accounts", ACCOUNTS), ("clinics", CLINICS)];
 
-/// The answer to a request that no route of any function takes: 405 (with `Allow`) when
-/// its path is a route's with another method, else 404.
+/// The function (by crate name) and route that take a request, with its path parameters;
+/// or the problem for a request no route takes: 405 with `Allow` when its path is a route's
+/// with another method, else 404.
+pub fn route_for(req: &Request) -> Result<(&'static str, &'static Route, HashMap<String, String>), Problem> {
+    let mut allowed = Vec::new();
+    for (function, routes) in FUNCTIONS {
+        match find(routes, req) {
+            Ok((route, params)) => return Ok((function, route, params)),
+            Err(problem) => allowed.extend(problem.allow),
+        }
+    }
+    Err(if allowed.is_empty() { Problem::no_route() } else { Problem::method_not_allowed(allowed.join(", ")) })
+}
+
+/// What the function behind API Gateway's `$default` route answers.
 pub fn unrouted(req: &Request) -> Problem {
-    let all: Vec<Route> = FUNCTIONS.iter().flat_map(|(_, routes)| routes.iter().cloned()).collect();
-    match find(&all, req) {
+    match route_for(req) {
         Err(problem) => problem,
         // A route of another function: only a misconfigured gateway sends it here.
         Ok(_) => Problem::no_route(),
@@ -64,5 +77,7 @@ mod tests {
         assert_eq!((p.status.as_u16(), p.allow.as_deref()), (405, Some("PUT")));
         assert_eq!(unrouted(&req("GET", "/api/nothing")), Problem::no_route());
         assert_eq!(unrouted(&req("GET", "/")), Problem::no_route());
+        let (function, route, params) = route_for(&req("PUT", "/api/admin/accounts/jsmith/username")).unwrap();
+        assert_eq!((function, route.path, params["username"].as_str()), ("accounts", "/api/admin/accounts/{username}/username", "jsmith"));
     }
 }

@@ -75,14 +75,15 @@ impl Cognito {
         Cognito { client, pool_id: pool_id.into(), client_id: client_id.into(), mailer, portal_url: portal_url.to_owned() }
     }
 
-    async fn sub_of(&self, user_id: &str) -> PortResult<String> {
+    /// One attribute of a user (`sub`, `email`, ...).
+    async fn attribute(&self, user_id: &str, name: &str) -> PortResult<String> {
         let user = self.client.admin_get_user().user_pool_id(&self.pool_id).username(user_id).send().await.map_err(err)?;
         user.user_attributes()
             .iter()
-            .find(|a| a.name() == "sub")
+            .find(|a| a.name() == name)
             .and_then(|a| a.value())
             .map(str::to_owned)
-            .ok_or_else(|| PortError::Internal("user without sub".into()))
+            .ok_or_else(|| PortError::Internal(format!("user without {name}")))
     }
 
     async fn set_password(&self, user_id: &str, password: &str, permanent: bool) -> PortResult<()> {
@@ -122,13 +123,13 @@ impl Identity for Cognito {
         let sub = match created {
             Ok(out) => match out.user.as_ref().and_then(|u| u.attributes().iter().find(|a| a.name() == "sub")).and_then(|a| a.value()) {
                 Some(sub) => sub.to_owned(),
-                None => self.sub_of(new.user_id).await?,
+                None => self.attribute(new.user_id, "sub").await?,
             },
             Err(e) => match err(e) {
                 // A retried creation: the user exists from the first try; give it the new password.
                 PortError::Conflict => {
                     self.set_temporary_password(new.user_id, new.temporary_password).await?;
-                    self.sub_of(new.user_id).await?
+                    self.attribute(new.user_id, "sub").await?
                 }
                 other => return Err(other),
             },
@@ -233,8 +234,7 @@ impl Identity for Cognito {
             .map_err(err)?;
         let code = capture.0.lock().ok().and_then(|mut c| c.take());
         if let Some(code) = code {
-            let user = self.client.admin_get_user().user_pool_id(&self.pool_id).username(user_id).send().await.map_err(err)?;
-            let to = user.user_attributes().iter().find(|a| a.name() == "email").and_then(|a| a.value()).unwrap_or_default().to_owned();
+            let to = self.attribute(user_id, "email").await?;
             let (subject, text) = messages::reset(&self.portal_url, username, &code);
             self.mailer.send(&Email { to, subject, text }).await?;
         }

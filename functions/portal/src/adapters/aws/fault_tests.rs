@@ -2,13 +2,11 @@
 //! bodies through the SDK's own deserialisers), via aws-smithy-mocks.
 
 use super::{Cognito, Dynamo, Ses};
-use crate::adapters::embedded::{FileTable, LocalIdp};
+use crate::adapters::embedded::FileTable;
 use crate::domain::{EmailAddress, Relationship, Username};
-use crate::jwt::Signer;
 use crate::onboarding::{self, NewAccount};
 use crate::ports::{Condition, Email, Identity, Key, Mailer, PortError, Table, Write};
 use crate::store::accounts::{self, Creation, PatientLink};
-use crate::App;
 use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_dynamodb as dynamodb;
 use aws_sdk_ses as ses;
@@ -105,10 +103,8 @@ async fn a_rejected_credential_email_leaves_an_account_that_the_same_request_fin
         .output(|| ses::operation::send_email::SendEmailOutput::builder().message_id("m").build().unwrap())
         .build();
     let client = mock_client!(ses, RuleMode::Sequential, [&rule], |c| c.retry_config(RetryConfig::disabled()));
-    let mailer: Arc<dyn Mailer> = Arc::new(Ses::new(client, "p@example.org"));
     let table: Arc<dyn Table> = Arc::new(FileTable::in_memory());
-    let idp = LocalIdp::new(table.clone(), mailer.clone(), Signer::from_pkcs8(&Signer::generate_pkcs8().unwrap()).unwrap(), "http://x");
-    let app = App::new(table.clone(), Arc::new(idp), mailer, "http://x");
+    let (app, _) = crate::adapters::embedded::app_on(table.clone(), Arc::new(Ses::new(client, "p@example.org")), "http://x").unwrap();
     let new = NewAccount {
         username: Username::parse("family1").unwrap(),
         email: EmailAddress::parse("f@example.org").unwrap(),

@@ -11,13 +11,18 @@ use crate::ports::{Mailer, Table};
 use crate::App;
 use std::sync::Arc;
 
-/// The embedded backend entirely in memory (mail into a temporary outbox): for tests of
-/// handlers that need a whole portal but no files of their own.
-pub fn in_memory(portal_url: &str) -> Result<(App, Verifier, Arc<Outbox>), String> {
-    let table: Arc<dyn Table> = Arc::new(FileTable::in_memory());
-    let outbox = Arc::new(Outbox::new(std::env::temp_dir().join(format!("portal-outbox-{}", uuid::Uuid::new_v4())), "portal@example.org")?);
-    let mailer: Arc<dyn Mailer> = outbox.clone();
+/// A portal on the given table and mailer with a local identity provider under a fresh
+/// signing key: for tests that need a whole portal, some of it their own (a failing
+/// table, a mocked SES).
+pub fn app_on(table: Arc<dyn Table>, mailer: Arc<dyn Mailer>, portal_url: &str) -> Result<(App, Verifier), String> {
     let idp = LocalIdp::new(table.clone(), mailer.clone(), Signer::from_pkcs8(&Signer::generate_pkcs8()?)?, portal_url);
     let verifier = idp.verifier();
-    Ok((App::new(table, Arc::new(idp), mailer, portal_url), verifier, outbox))
+    Ok((App::new(table, Arc::new(idp), mailer, portal_url), verifier))
+}
+
+/// The embedded backend entirely in memory, mail into a temporary outbox.
+pub fn in_memory(portal_url: &str) -> Result<(App, Verifier, Arc<Outbox>), String> {
+    let outbox = Arc::new(Outbox::new(std::env::temp_dir().join(format!("portal-outbox-{}", uuid::Uuid::new_v4())), "portal@example.org")?);
+    let (app, verifier) = app_on(Arc::new(FileTable::in_memory()), outbox.clone(), portal_url)?;
+    Ok((app, verifier, outbox))
 }
