@@ -287,16 +287,20 @@ def default_route_events(template: dict[str, Any]) -> list[tuple[str, dict[str, 
     return found
 
 
-def test_unrouted_requests_reach_a_function():
-    """Without a $default route API Gateway answers unknown paths and wrong methods itself,
-    not as problem+json. Exactly one function takes it, unauthenticated, and it has an event."""
+def test_unrouted_requests_reach_the_web_function():
+    """API Gateway's $default route takes every request no route takes: the pages, and
+    unknown /api paths and wrong methods (else API Gateway would answer those itself, not as
+    problem+json). Exactly one function takes it, `web`, unauthenticated, with events."""
     defaults = default_route_events(load_template())
     assert len(defaults) == 1, f"expected one $default route, found {len(defaults)}"
     binary, props = defaults[0]
-    assert binary == "clinics", f"$default goes to {binary}, whose handler does not answer unrouted requests"
+    assert binary == "web", f"$default goes to {binary}, which does not serve the pages"
     assert props.get("Auth", {}).get("Authorizer") == "NONE", "$default must not require a token"
-    keys = {(p.parent.name, ev.get("routeKey")) for p, ev in api_events().items()}
-    assert ("clinics", "$default") in keys, "no events/clinics/ event with routeKey $default"
+    paths = {ev.get("rawPath") for p, ev in api_events().items() if p.parent.name == "web"}
+    keys = {ev.get("routeKey") for p, ev in api_events().items() if p.parent.name == "web"}
+    assert keys == {"$default"}, f"events/web/ holds only $default events: {keys}"
+    assert any(p.startswith("/api/") for p in paths), "no events/web/ event for an unrouted /api path"
+    assert any(not p.startswith("/api/") for p in paths), "no events/web/ event for a page"
 
 
 def test_every_route_has_an_event():
@@ -314,7 +318,7 @@ def test_every_event_is_a_well_formed_event_for_a_real_route():
         name = file.relative_to(ROOT)
         key = ev.get("routeKey")
         if key == "$default":
-            continue  # checked by test_unrouted_requests_reach_a_function
+            continue  # checked by test_unrouted_requests_reach_the_web_function
         assert key in routes, f"{name}: routeKey {key!r} is not a route of the template"
         route = routes[key]
         assert file.parent.name == route.function, (

@@ -41,6 +41,9 @@ PORTAL_BIN = Path(os.environ.get("PORTAL_BIN", REPO / "target" / "debug" / "port
 MOTO_SERVER = Path(os.environ.get("MOTO_SERVER", REPO / ".venv" / "bin" / "moto_server"))
 
 BACKENDS = ["embedded", "aws"]
+# The browser tests' second embedded portal, whose pages sign out after IDLE_SECONDS.
+IDLE = "embedded-idle"
+IDLE_SECONDS = 10
 START_DEADLINE_S = 60
 MAIL_DEADLINE_S = 10
 REQUEST_TIMEOUT_S = 60
@@ -770,6 +773,8 @@ class Servers:
             "RUST_LOG": "info",
         })
         moto_url = None
+        if backend == IDLE:
+            env["PORTAL_IDLE_SECONDS"] = str(IDLE_SECONDS)
         if backend == "aws":
             moto_url = self._start_moto()
             env.update({

@@ -7,10 +7,10 @@ its log is complete."""
 
 import pytest
 
-from conftest import BACKENDS, SECRETS, Kind
+from conftest import BACKENDS, IDLE, SECRETS, Kind
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS + [IDLE])
 def test_server_logs_hold_no_secrets(servers, backend):
     servers.get(backend)  # starts it if this run used no other test of the backend
     log_path = servers.stop(backend)

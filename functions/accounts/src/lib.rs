@@ -14,7 +14,7 @@ use portal::store::accounts::{self, PatientLink};
 use portal::store::patients::{self, Patient};
 use portal::store::audit;
 use portal::{App, Problem};
-use scope::{target_account, Scope};
+use scope::{target_account, Scope, Target};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -32,6 +32,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             "/api/admin/staff" => create_staff(app, &caller, &req).await,
             "/api/admin/patients" => create_patient(app, &caller, &req).await,
             "/api/admin/accounts" => create_account(app, &caller, &req).await,
+            "/api/admin/accounts/{username}" => find_account(app, &caller, &params).await,
             "/api/admin/accounts/{username}/resend-credentials" => resend(app, &caller, &params).await,
             "/api/admin/accounts/{username}/username" => change_username(app, &caller, &params, &req).await,
             "/api/admin/accounts/{username}/disable" => set_enabled(app, &caller, &params, false).await,
@@ -164,8 +165,43 @@ async fn create_account(app: &App, caller: &Caller, req: &Request) -> Result<Res
     .await
 }
 
+/// "Find an account": what the office needs to help a family on the phone. Staff see the
+/// account's patients of their own clinics only; each patient shown is an audited read.
+async fn find_account(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Response<Body>, Problem> {
+    let Target { account, links, scope, .. } = target_account(app, caller, params).await?;
+    let table = app.table.as_ref();
+    let ids: Vec<_> = links.iter().map(|l| l.patient_id).collect();
+    let mut shown = Vec::new();
+    for patient in patients::get_many(table, &ids).await?.iter().filter(|p| scope.covers(&p.clinic)) {
+        let relationship = links.iter().find(|l| l.patient_id == patient.id).map(|l| l.relationship);
+        audit::record(table, &caller.sub, &patient.id, "account.read", true).await?;
+        let mut entry = patient_json(patient);
+        entry["relationship"] = json!(relationship);
+        shown.push(entry);
+    }
+    let kind = if account.roles.contains(&Role::Admin) {
+        "admin"
+    } else if account.roles.contains(&Role::Staff) {
+        "staff"
+    } else {
+        "family"
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "username": account.username,
+            "email": account.email,
+            "kind": kind,
+            "enabled": account.enabled,
+            "first_sign_in_done": !account.answers.is_empty(),
+            "clinics": account.clinics,
+            "patients": shown,
+        }),
+    ))
+}
+
 async fn resend(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Response<Body>, Problem> {
-    let (account, _) = target_account(app, caller, params).await?;
+    let account = target_account(app, caller, params).await?.account;
     onboarding::resend(app, &account).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }
@@ -180,7 +216,7 @@ struct NewUsername {
 /// identity provider's `preferred_username` follows.
 async fn change_username(app: &App, caller: &Caller, params: &HashMap<String, String>, req: &Request) -> Result<Response<Body>, Problem> {
     let body: NewUsername = json(req)?;
-    let (account, rec) = target_account(app, caller, params).await?;
+    let Target { account, record: rec, .. } = target_account(app, caller, params).await?;
     let table = app.table.as_ref();
     let renamed = accounts::rename(table, &account, &rec, body.new_username.clone()).await.map_err(|e| match e {
         PortError::Conflict => Problem::conflict("This username is already taken, or the account changed meanwhile."),
@@ -198,7 +234,7 @@ async fn change_username(app: &App, caller: &Caller, params: &HashMap<String, St
 }
 
 async fn set_enabled(app: &App, caller: &Caller, params: &HashMap<String, String>, enabled: bool) -> Result<Response<Body>, Problem> {
-    let (mut account, _) = target_account(app, caller, params).await?;
+    let mut account = target_account(app, caller, params).await?.account;
     app.identity.set_enabled(&account.user_id, enabled).await?;
     if account.enabled != enabled {
         account.enabled = enabled;

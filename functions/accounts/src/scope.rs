@@ -3,7 +3,7 @@
 
 use portal::domain::{Role, Username};
 use portal::http::Caller;
-use portal::store::accounts::{self, Account, Creation, UsernameRecord};
+use portal::store::accounts::{self, Account, Creation, PatientLink, UsernameRecord};
 use portal::store::patients;
 use portal::{App, Problem};
 use std::collections::HashMap;
@@ -36,9 +36,17 @@ impl Scope {
     }
 }
 
+/// An account the caller may manage, with what was read to decide it.
+pub struct Target {
+    pub account: Account,
+    pub record: UsernameRecord,
+    pub links: Vec<PatientLink>,
+    pub scope: Scope,
+}
+
 /// The account named by the `{username}` of the path, if the caller may manage it: admins
 /// any; staff only family accounts with a patient in one of their clinics.
-pub async fn target_account(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<(Account, UsernameRecord), Problem> {
+pub async fn target_account(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Target, Problem> {
     let scope = Scope::of(app, caller).await?;
     let none = || Problem::not_found("No account with this username.");
     let username = params.get("username").and_then(|u| Username::parse(u).ok()).ok_or_else(none)?;
@@ -56,5 +64,5 @@ pub async fn target_account(app: &App, caller: &Caller, params: &HashMap<String,
             return Err(Problem::forbidden());
         }
     }
-    Ok((account, rec))
+    Ok(Target { account, record: rec, links, scope })
 }

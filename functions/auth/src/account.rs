@@ -34,7 +34,7 @@ pub async fn get(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     }
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "username": account.username, "email": account.email, "roles": account.roles, "patients": list }),
+        &json!({ "username": account.username, "email": account.email, "roles": account.roles, "clinics": account.clinics, "patients": list }),
     ))
 }
 

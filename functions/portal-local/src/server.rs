@@ -1,7 +1,8 @@
 //! The HTTP server of the local run. It does for every request what API Gateway does in
 //! AWS: finds the route, runs the JWT authorizer on signed-in routes (issuer, client id,
 //! expiry, signature from the JWKS), puts the claims into the API Gateway v2 request
-//! context, and calls the function's handler with the same `lambda_http::Request`.
+//! context, and calls the function's handler with the same `lambda_http::Request`. What no
+//! route takes goes to the `web` function, as API Gateway's `$default` route sends it there.
 
 use crate::backend::Local;
 use crate::routes;
@@ -71,7 +72,8 @@ async fn handle(local: &Local, req: hyper::Request<Incoming>) -> Response<Body> 
     let mut req = lambda_http::http::Request::from_parts(parts, body);
     let (name, route, params) = match portal::routes::route_for(&req) {
         Ok(found) => found,
-        Err(problem) => return problem.into_response(),
+        // What API Gateway's `$default` route does: the pages, and the API's 404/405.
+        Err(_) => return web::handle(&req),
     };
     let Some(function) = routes::Function::named(name) else { return Problem::internal().into_response() };
     let mut ctx = ApiGatewayV2httpRequestContext::default();

@@ -1,6 +1,6 @@
 //! Every API Gateway event in events/ reaches its function's handler (no 404/405) and gets
 //! a well-formed answer that is not a server error; signed-in events act as the bootstrap
-//! admin. Also the CLI's route table.
+//! admin; `$default` events reach `web`. Also the CLI's route table.
 
 use portal::domain::{EmailAddress, NewPassword};
 use portal::routes::FUNCTIONS;
@@ -35,14 +35,6 @@ async fn every_route_event_is_answered_by_its_function() {
                 claims["sub"] = serde_json::Value::String(admin_sub.clone());
             }
             let route_key = event["routeKey"].as_str().unwrap().to_owned();
-            if route_key == "$default" {
-                // API Gateway's catch-all: the portal's own 404/405 problem, never a handler.
-                let res = function.handle(&app, lambda_http::request::from_str(&event.to_string()).unwrap()).await;
-                assert!(matches!(res.status().as_u16(), 404 | 405), "{}", file.display());
-                assert_eq!(res.headers()["content-type"], "application/problem+json");
-                seen += 1;
-                continue;
-            }
             assert!(
                 routes.iter().any(|r| format!("{} {}", r.method, r.path) == route_key),
                 "{}: {route_key} is not a route of {name}",
@@ -60,7 +52,29 @@ async fn every_route_event_is_answered_by_its_function() {
             seen += 1;
         }
     }
-    assert!(seen >= 18, "only {seen} events");
+    assert!(seen >= 19, "only {seen} events");
+}
+
+/// API Gateway's `$default` route goes to `web`: pages for page paths, the portal's own
+/// 404/405 problem for any other `/api/...` request.
+#[test]
+fn default_route_events_are_answered_by_web() {
+    let dir = events_dir().join("web");
+    let mut seen = 0;
+    for file in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
+        let event: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(event["routeKey"], "$default", "{}", file.display());
+        let res = web::handle(&lambda_http::request::from_str(&event.to_string()).unwrap());
+        let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
+        if event["rawPath"].as_str().unwrap().starts_with("/api/") {
+            assert!(matches!(res.status().as_u16(), 404 | 405), "{}", file.display());
+            assert_eq!(content_type, "application/problem+json");
+        } else {
+            assert_eq!((res.status().as_u16(), content_type.as_str()), (200, "text/html; charset=utf-8"), "{}", file.display());
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 2);
 }
 
 #[test]
@@ -68,6 +82,6 @@ fn routes_flag_prints_the_table() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_portal-local")).arg("--routes").output().unwrap();
     assert!(out.status.success());
     let table: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(table.len(), 18);
+    assert_eq!(table.len(), 19);
     assert!(table.iter().any(|r| r["method"] == "PUT" && r["path"] == "/api/admin/accounts/{username}/username" && r["function"] == "accounts" && r["auth"] == "jwt"));
 }

@@ -26,6 +26,7 @@ pub const ACCOUNTS: &[Route] = &[
     Route::new(Method::POST, "/api/admin/staff", Auth::Jwt),
     Route::new(Method::POST, "/api/admin/patients", Auth::Jwt),
     Route::new(Method::POST, "/api/admin/accounts", Auth::Jwt),
+    Route::new(Method::GET, "/api/admin/accounts/{username}", Auth::Jwt),
     Route::new(Method::POST, "/api/admin/accounts/{username}/resend-credentials", Auth::Jwt),
     Route::new(Method::PUT, "/api/admin/accounts/{username}/username", Auth::Jwt),
     Route::new(Method::POST, "/api/admin/accounts/{username}/disable", Auth::Jwt),

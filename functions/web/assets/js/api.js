@@ -1,0 +1,103 @@
+// Every call to the portal's API. The access token lives in this module's memory only;
+// the refresh cookie (HttpOnly, path /api/auth) brings a new one after a reload or expiry.
+
+let accessToken = null;
+let refreshing = null;
+
+/** An answer the API refused, as a plain sentence for people (never raw JSON). */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(sentenceFor(status, problem));
+    this.status = status;
+    this.type = problem?.type ?? "";
+    this.field = problem?.field ?? null;
+  }
+}
+
+function sentenceFor(status, problem) {
+  if (status === 0) return "The portal cannot be reached. Check your internet connection and try again.";
+  if (status === 503 || status === 429) return "The portal is busy right now. Please try again in a minute.";
+  if (status >= 500) return "Something went wrong on our side. Please try again in a minute.";
+  if (problem && typeof problem.detail === "string" && problem.detail) return problem.detail;
+  return "The portal could not do that. Please check what you entered and try again.";
+}
+
+export function setToken(token) {
+  accessToken = token;
+}
+
+export function hasToken() {
+  return accessToken !== null;
+}
+
+/** One request. `body` is sent as JSON; `key` as the Idempotency-Key of a create. Throws
+ * ApiError with a sentence; a 401 with a token is retried once after a refresh. */
+export async function api(method, path, { body, key, retried = false } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (key) headers["Idempotency-Key"] = key;
+  const usedToken = accessToken;
+  if (usedToken) headers.Authorization = `Bearer ${usedToken}`;
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (res.status === 401 && usedToken && !retried) {
+    if (await refresh()) return api(method, path, { body, key, retried: true });
+    window.dispatchEvent(new CustomEvent("portal:session-ended"));
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+/** A new access token from the refresh cookie; false when there is no session. Concurrent
+ * callers share one request. */
+export function refresh() {
+  refreshing ??= fetch("/api/auth/refresh", { method: "POST", credentials: "same-origin", cache: "no-store" })
+    .then(async (res) => {
+      if (!res.ok) {
+        accessToken = null;
+        return false;
+      }
+      accessToken = (await res.json()).access_token;
+      return true;
+    })
+    .catch(() => false)
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+/** A fresh key for one create, kept by the form until it succeeds so a retry is safe. */
+export function newKey() {
+  return crypto.randomUUID();
+}
+
+let clinicList = null;
+
+/** The 18 participating clinics ({ id, name }), fetched once per page load. */
+export function clinics() {
+  clinicList ??= api("GET", "/api/clinics").catch((error) => {
+    clinicList = null;
+    throw error;
+  });
+  return clinicList;
+}

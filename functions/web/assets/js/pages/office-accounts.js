@@ -1,0 +1,90 @@
+// For clinic office staff and admins: find an account by username, then resend its login
+// information, change its username, or disable / enable it.
+
+import { api, clinics } from "../api.js";
+import { facts, form, h, notice, page } from "../ui.js";
+
+const KIND = { family: "Family (patient or parent/guardian)", staff: "Clinic office staff", admin: "Hospital portal administrator" };
+const RELATIONSHIP = { self: "Patient's own account", parent: "Parent", guardian: "Legal guardian" };
+
+function path(username, action = "") {
+  return `/api/admin/accounts/${encodeURIComponent(username)}${action}`;
+}
+
+export function show() {
+  const result = h("div", {});
+  const find = form({
+    fields: [{ name: "username", label: "Username", autocomplete: "off" }],
+    submit: "Find account",
+    onSubmit: async ({ username }) => {
+      result.replaceChildren();
+      const account = await api("GET", path(username.trim()));
+      await showAccount(result, account);
+    },
+  });
+  page(
+    "Find an account",
+    h("p", { class: "lead" }, "Look up a family's account by its username to help them sign in."),
+    h("div", { class: "card" }, find.el),
+    result,
+  );
+}
+
+async function showAccount(into, account, message = null) {
+  const names = new Map((await clinics().catch(() => [])).map((c) => [c.id, c.name]));
+  const status = h("div", { role: "status" }, message ? notice(message) : null);
+  const rows = [
+    ["Username", account.username],
+    ["Email address", account.email],
+    ["Account", KIND[account.kind] ?? account.kind],
+    ["Status", account.enabled ? "Enabled" : "Disabled: cannot sign in"],
+    ["First sign-in", account.first_sign_in_done ? "Done: password and security questions chosen" : "Not yet: waiting for the family to use the temporary password"],
+  ];
+  if (account.clinics.length) rows.push(["Clinics", account.clinics.map((c) => names.get(c) ?? c).join(", ")]);
+  for (const p of account.patients) {
+    rows.push(["Patient", `${p.given_name} ${p.family_name}, born ${p.birth_date}, ${names.get(p.clinic) ?? p.clinic} (${RELATIONSHIP[p.relationship] ?? p.relationship})`]);
+  }
+  const act = (label, run, cls) => h("button", { type: "button", class: cls, onclick: run }, label);
+  const fail = (error) => status.replaceChildren(h("div", { class: "alert", role: "alert" }, error.message));
+  const refreshWith = async (username, text) => {
+    try {
+      await showAccount(into, await api("GET", path(username)), text);
+    } catch (error) {
+      fail(error);
+    }
+  };
+  const resend = async () => {
+    try {
+      await api("POST", path(account.username, "/resend-credentials"));
+      await refreshWith(account.username, `New login information has been sent to ${account.email}. The previous password no longer works.`);
+    } catch (error) {
+      fail(error);
+    }
+  };
+  const toggle = async () => {
+    try {
+      await api("POST", path(account.username, account.enabled ? "/disable" : "/enable"));
+      await refreshWith(account.username, account.enabled ? "The account is disabled. It can no longer sign in." : "The account is enabled. It can sign in again.");
+    } catch (error) {
+      fail(error);
+    }
+  };
+  const rename = form({
+    fields: [{ name: "new_username", label: "New username", autocomplete: "off", hint: "3 to 64 letters, digits, dots, dashes or underscores. The old username stops working at once." }],
+    submit: "Change username",
+    onSubmit: async ({ new_username }) => {
+      const changed = await api("PUT", path(account.username, "/username"), { body: { new_username: new_username.trim() } });
+      await refreshWith(changed.username, `The username is now ${changed.username}. Tell the family to sign in with it.`);
+    },
+  });
+  into.replaceChildren(
+    h("section", { class: "card", "aria-labelledby": "acct-h" },
+      h("h2", { id: "acct-h" }, `Account ${account.username}`),
+      status,
+      facts(rows),
+      h("div", { class: "actions" },
+        act("Resend login information", resend),
+        account.enabled ? act("Disable account", toggle, "danger") : act("Enable account", toggle))),
+    h("section", { class: "card", "aria-labelledby": "rename-h" }, h("h2", { id: "rename-h" }, "Change username"), rename.el),
+  );
+}

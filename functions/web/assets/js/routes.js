@@ -1,0 +1,40 @@
+// The pages, who may see them, and the menu. The server's `web::PAGES` lists the same
+// paths (a test keeps them equal), so a reload of any page finds it.
+
+import * as account from "./pages/account.js";
+import * as adminStaff from "./pages/admin-staff.js";
+import * as firstSignIn from "./pages/first-sign-in.js";
+import * as forgotPassword from "./pages/forgot-password.js";
+import * as help from "./pages/help.js";
+import * as officeAccounts from "./pages/office-accounts.js";
+import * as officeRegister from "./pages/office-register.js";
+import * as resetPassword from "./pages/reset-password.js";
+import * as signIn from "./pages/sign-in.js";
+import * as welcome from "./pages/welcome.js";
+
+// access: "anyone"; "signed-out" (a signed-in visitor goes to the welcome page);
+// "signed-in"; "office" (staff and admins); "admin".
+export const ROUTES = [
+  { path: "/", access: "anyone", page: null },
+  { path: "/sign-in", access: "signed-out", page: signIn },
+  { path: "/first-sign-in", access: "signed-out", page: firstSignIn },
+  { path: "/forgot-password", access: "anyone", page: forgotPassword },
+  { path: "/reset-password", access: "anyone", page: resetPassword },
+  { path: "/welcome", access: "signed-in", page: welcome },
+  { path: "/account", access: "signed-in", page: account },
+  { path: "/help", access: "anyone", page: help },
+  { path: "/office/register", access: "office", page: officeRegister },
+  { path: "/office/accounts", access: "office", page: officeAccounts },
+  { path: "/admin/staff", access: "admin", page: adminStaff },
+];
+
+// The menu shows only what exists, and only what the signed-in role may use.
+export const MENU = [
+  { href: "/sign-in", label: "Sign in", when: "signed-out" },
+  { href: "/welcome", label: "Welcome", when: "signed-in" },
+  { href: "/office/register", label: "Register a patient", when: "office" },
+  { href: "/office/accounts", label: "Find an account", when: "office" },
+  { href: "/admin/staff", label: "Staff accounts", when: "admin" },
+  { href: "/account", label: "My Account", when: "signed-in" },
+  { href: "/help", label: "Help", when: "anyone" },
+];

@@ -1,0 +1,137 @@
+// Who is signed in, and automatic logoff: after the idle limit without a key press, click
+// or touch, the page warns, then signs out and revokes the session on the server.
+
+import { api, hasToken, refresh, setToken } from "./api.js";
+
+let account = null;
+let listeners = [];
+let idleTimer = null;
+let warnTimer = null;
+let countdown = null;
+
+const IDLE_SECONDS = Number(document.querySelector('meta[name="portal-idle-seconds"]')?.content) || 900;
+// The warning comes a minute before, or a third of the limit when it is short.
+const WARN_SECONDS = Math.min(60, Math.floor(IDLE_SECONDS / 3));
+
+/** The signed-in account (GET /api/account), or null. */
+export function current() {
+  return account;
+}
+
+export function isStaff() {
+  return account?.roles.includes("staff") || account?.roles.includes("admin");
+}
+
+export function isAdmin() {
+  return account?.roles.includes("admin") ?? false;
+}
+
+export function onChange(listener) {
+  listeners.push(listener);
+}
+
+function changed() {
+  for (const l of listeners) l(account);
+}
+
+/** After a reload: the refresh cookie, if any, brings the session back. */
+export async function restore() {
+  if (!(await refresh())) return false;
+  try {
+    await load();
+    return true;
+  } catch {
+    setToken(null);
+    return false;
+  }
+}
+
+/** A sign-in answer's access token: the account is signed in from now. */
+export async function begin(tokenAnswer) {
+  setToken(tokenAnswer.access_token);
+  await load();
+}
+
+async function load() {
+  account = await api("GET", "/api/account");
+  watchActivity();
+  changed();
+}
+
+/** Ends the session here and on the server (all of this account's sessions). */
+export async function end() {
+  stopWatching();
+  if (hasToken()) {
+    try {
+      await api("POST", "/api/auth/logout");
+    } catch {
+      // Already ended on the server, or unreachable: the page forgets it either way.
+    }
+  }
+  setToken(null);
+  account = null;
+  changed();
+}
+
+/** The server ended the session (expired, revoked, disabled): forget it here too. */
+export function lost() {
+  stopWatching();
+  setToken(null);
+  account = null;
+  changed();
+}
+
+const ACTIVITY = ["keydown", "pointerdown", "wheel", "touchstart"];
+
+function watchActivity() {
+  stopWatching();
+  for (const type of ACTIVITY) window.addEventListener(type, onActivity, { passive: true, capture: true });
+  arm();
+}
+
+function stopWatching() {
+  for (const type of ACTIVITY) window.removeEventListener(type, onActivity, { capture: true });
+  clearTimeout(idleTimer);
+  clearTimeout(warnTimer);
+  clearInterval(countdown);
+  const dialog = document.getElementById("idle-warning");
+  if (dialog?.open) dialog.close();
+}
+
+function onActivity() {
+  // While the warning shows, only its button keeps the session.
+  if (!document.getElementById("idle-warning").open) arm();
+}
+
+function arm() {
+  clearTimeout(idleTimer);
+  clearTimeout(warnTimer);
+  warnTimer = setTimeout(warn, (IDLE_SECONDS - WARN_SECONDS) * 1000);
+  idleTimer = setTimeout(() => window.dispatchEvent(new CustomEvent("portal:idle")), IDLE_SECONDS * 1000);
+}
+
+function warn() {
+  const dialog = document.getElementById("idle-warning");
+  const text = document.getElementById("idle-text");
+  const stay = document.getElementById("idle-stay");
+  let left = WARN_SECONDS;
+  const say = () => {
+    text.textContent = `For your child's privacy you will be signed out in ${left} seconds because there has been no activity.`;
+  };
+  say();
+  clearInterval(countdown);
+  countdown = setInterval(() => {
+    left = Math.max(0, left - 1);
+    // Announce the countdown sparingly: every 10 seconds is enough to act on.
+    if (left % 10 === 0) say();
+  }, 1000);
+  stay.onclick = () => {
+    clearInterval(countdown);
+    dialog.close();
+    arm();
+  };
+  // Escape closes the warning: that is activity too.
+  dialog.oncancel = stay.onclick;
+  dialog.showModal();
+  stay.focus();
+}

@@ -1,0 +1,173 @@
+// Building pages: elements, the page frame, and forms whose errors are plain sentences
+// shown next to their field and announced to screen readers. Text always goes in as text
+// (never as HTML), so nothing the API returns can become markup.
+
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+const SITE = "Patient Portal - Tufts Children's Hospital";
+
+/** Shows a page: its title, and its heading focused so that screen readers announce it. */
+export function page(title, ...content) {
+  document.title = `${title} - ${SITE}`;
+  const heading = h("h1", { tabindex: "-1" }, title);
+  document.getElementById("main").replaceChildren(heading, ...content.filter((c) => c !== null && c !== undefined));
+  heading.focus();
+}
+
+export function link(href, text, props = {}) {
+  return h("a", { href, ...props }, text);
+}
+
+/** A confirmation, read out by screen readers when it appears. */
+export function notice(text) {
+  return h("div", { class: "notice", role: "status" }, text);
+}
+
+export function facts(pairs) {
+  return h("dl", { class: "facts" }, pairs.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+}
+
+/** An error the page found itself, tied to a field like the API's. */
+export function fieldError(field, sentence) {
+  return Object.assign(new Error(sentence), { field });
+}
+
+export const PASSWORD_RULES = [
+  "At least 12 characters.",
+  "Hard to guess: a few unrelated words work well.",
+  "Not your username or email address.",
+];
+
+function idFor(name) {
+  return "f-" + name.replace(/[^A-Za-z0-9_-]+/g, "-");
+}
+
+/**
+ * A form of labelled fields; { group, fields } puts fields in a fieldset. A field is { name, label, term (the label in a sentence),
+ * type, autocomplete, hint, rules, options: [{ value, label }], required (default true),
+ * value }; `name` is the API's field name, so the API's problems land on the right field.
+ * `onSubmit(values)` may throw; what it throws is shown, unless `onError(error)` takes it
+ * (returns true). Returns the element, `show(error)` and `values()`.
+ */
+export function form({ fields, submit, onSubmit, onError, secondary }) {
+  const alert = h("div", { class: "alert", role: "alert" });
+  const button = h("button", { type: "submit", class: "primary" }, submit);
+  const controls = new Map();
+  const build = (f) => {
+    if (f.group) return h("fieldset", {}, h("legend", {}, f.group), f.fields.map(build));
+    const row = field(f);
+    controls.set(f.name, { ...f, ...row });
+    return row.el;
+  };
+  const rows = fields.map(build);
+  const el = h("form", { novalidate: true }, alert, rows, h("div", { class: "actions" }, button, secondary));
+
+  function values() {
+    const out = {};
+    for (const [name, c] of controls) {
+      if (c.type === "checkboxes") out[name] = c.inputs.filter((i) => i.checked).map((i) => i.value);
+      else out[name] = c.input.value;
+    }
+    return out;
+  }
+
+  function clear() {
+    alert.replaceChildren();
+    for (const c of controls.values()) {
+      c.error.textContent = "";
+      c.target.removeAttribute("aria-invalid");
+    }
+  }
+
+  function show(error) {
+    const c = error.field ? controls.get(error.field) : undefined;
+    // The API names a field by its JSON name; people know it by its label.
+    const sentence = c ? capitalized(error.message.split(error.field).join(c.term ?? c.label)) : error.message;
+    alert.textContent = sentence;
+    if (c) {
+      c.error.textContent = sentence;
+      c.target.setAttribute("aria-invalid", "true");
+      (c.inputs?.[0] ?? c.input).focus();
+    } else {
+      alert.setAttribute("tabindex", "-1");
+      alert.focus();
+    }
+  }
+
+  el.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (button.disabled) return;
+    clear();
+    const v = values();
+    for (const [name, c] of controls) {
+      const empty = Array.isArray(v[name]) ? v[name].length === 0 : v[name].trim() === "";
+      if (c.required !== false && empty) {
+        show(fieldError(name, c.type === "checkboxes" || c.options ? `Choose ${c.label.toLowerCase()}.` : `Enter ${c.label.toLowerCase()}.`));
+        return;
+      }
+    }
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      await onSubmit(v);
+    } catch (error) {
+      if (!onError?.(error)) show(error);
+    } finally {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  });
+
+  return { el, show, values, controls };
+}
+
+function capitalized(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function field(f) {
+  const id = idFor(f.name);
+  const error = h("p", { class: "field-error", id: `${id}-error` });
+  const hint = f.hint ? h("p", { class: "hint", id: `${id}-hint` }, f.hint) : null;
+  const rules = f.rules ? h("ul", { class: "rules", id: `${id}-rules` }, f.rules.map((r) => h("li", {}, r))) : null;
+  const describedBy = [hint && `${id}-hint`, rules && `${id}-rules`, `${id}-error`].filter(Boolean).join(" ");
+  if (f.type === "checkboxes") {
+    const inputs = f.options.map((o, i) => h("input", { type: "checkbox", id: `${id}-${i}`, value: o.value, checked: o.checked }));
+    const list = h("ul", { class: "checks" }, f.options.map((o, i) => h("li", {}, inputs[i], h("label", { for: `${id}-${i}` }, o.label))));
+    const target = h("fieldset", { "aria-describedby": describedBy }, h("legend", {}, f.label), hint, list, error);
+    return { el: h("div", { class: "field" }, target), inputs, error, target };
+  }
+  let input;
+  if (f.options) {
+    input = h("select", { id, name: f.name, "aria-describedby": describedBy, required: f.required !== false },
+      h("option", { value: "" }, f.placeholder ?? "Choose one"),
+      f.options.map((o) => h("option", { value: o.value, selected: o.value === f.value }, o.label)));
+  } else {
+    input = h("input", {
+      id,
+      name: f.name,
+      type: f.type ?? "text",
+      autocomplete: f.autocomplete ?? "off",
+      spellcheck: f.type === "password" ? "false" : undefined,
+      autocapitalize: f.type === "password" || f.autocomplete === "username" ? "none" : undefined,
+      "aria-describedby": describedBy,
+      required: f.required !== false,
+      value: f.value,
+    });
+  }
+  const label = h("label", { for: id }, f.label, f.required === false ? " (optional)" : "");
+  return { el: h("div", { class: "field" }, label, hint, rules, input, error), input, error, target: input };
+}

@@ -1,0 +1,227 @@
+"""Driving the portal's pages in Debian's headless Chromium (Selenium with Debian's
+chromedriver), by clicks and typing only, and checking each page with axe-core.
+
+- `Browser.page(name)` is the check every page gets: a screenshot under
+  target/browser/screenshots/<name>.png, axe-core injected into the page with no serious or
+  critical violation allowed, and the console free of script errors and CSP violations.
+- Every axe result is also written to target/browser/axe.json for people to read.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+OUT = REPO / "target" / "browser"
+SHOTS = OUT / "screenshots"
+WAIT_S = 20
+BLOCKING = {"serious", "critical"}
+
+AXE_RESULTS: dict[str, dict] = {}
+
+
+def literal(text: str) -> str:
+    """`text` as an XPath string literal."""
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    return "concat(" + ", \"'\", ".join(f"'{p}'" for p in text.split("'")) + ")"
+
+
+def write_axe_summary() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "axe.json").write_text(json.dumps(AXE_RESULTS, indent=2, sort_keys=True))
+
+
+class Browser:
+    def __init__(self, base: str, width: int = 1280, height: int = 1000):
+        self.base = base
+        self.profile = tempfile.mkdtemp(prefix="portal-chromium-")
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = CHROMIUM
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--lang=en-US", f"--window-size={width},{height}",
+                     f"--user-data-dir={self.profile}"):
+            opts.add_argument(flag)
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+        self.driver.set_script_timeout(30)
+        self.axe_source = AXE.read_text()
+
+    def close(self) -> None:
+        try:
+            self.driver.quit()
+        finally:
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+    # ---- waiting
+
+    def wait(self, condition, what: str, timeout: float = WAIT_S):
+        def attempt(_):
+            try:
+                return condition()
+            except (StaleElementReferenceException, WebDriverException):
+                return False
+
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(attempt, f"timed out waiting for {what}")
+
+    def heading(self) -> str:
+        return self.driver.find_element(By.CSS_SELECTOR, "main h1").text
+
+    def on(self, heading: str, timeout: float = WAIT_S) -> None:
+        """Waits until the page's heading is `heading`."""
+        self.wait(lambda: self.heading() == heading, f"the page {heading!r} (now {self._safe_heading()!r})", timeout)
+
+    def _safe_heading(self) -> str:
+        try:
+            return self.heading()
+        except WebDriverException:
+            return "?"
+
+    # ---- acting as a person would: open the portal's address, click, type
+
+    def open(self, url_or_path: str) -> None:
+        self.driver.get(url_or_path if url_or_path.startswith("http") else self.base + url_or_path)
+
+    def field(self, label: str):
+        lab = self.wait(lambda: self.driver.find_element(By.XPATH, f"//main//label[normalize-space()={literal(label)}]"),
+                        f"a field labelled {label!r}")
+        return self.driver.find_element(By.ID, lab.get_attribute("for"))
+
+    def type(self, label: str, text: str) -> None:
+        el = self.field(label)
+        el.clear()
+        el.send_keys(text)
+
+    def type_date(self, label: str, iso: str) -> None:
+        y, m, d = iso.split("-")
+        self.field(label).send_keys(m + d + y)  # Chromium's en-US date field: mm dd yyyy
+
+    def choose(self, label: str, option: str) -> None:
+        Select(self.field(label)).select_by_visible_text(option)
+
+    def tick(self, label: str) -> None:
+        el = self.field(label)
+        if not el.is_selected():
+            el.click()
+
+    def click(self, text: str) -> None:
+        """Clicks the button or link with this text: an open dialog's, else the page's, else
+        the menu's."""
+        t = literal(text)
+        scopes = [f"//dialog[@open]//button[normalize-space()={t}]",
+                  f"//main//button[normalize-space()={t}] | //main//a[normalize-space()={t}]",
+                  f"//header//button[normalize-space()={t}] | //header//a[normalize-space()={t}]"]
+
+        def find():
+            for xpath in scopes:
+                shown = [e for e in self.driver.find_elements(By.XPATH, xpath) if e.is_displayed()]
+                if shown:
+                    return shown[0]
+            return None
+
+        self.wait(find, f"a button or link {text!r}").click()
+
+    def menu(self) -> list[str]:
+        return [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, "#menu a, #menu button")]
+
+    def main_text(self) -> str:
+        return self.driver.find_element(By.TAG_NAME, "main").text
+
+    def wait_text(self, text: str, timeout: float = WAIT_S) -> None:
+        self.wait(lambda: text in self.main_text(), f"the text {text!r} on the page", timeout)
+
+    def alert(self) -> str:
+        """The text of the page's visible error message (role=alert)."""
+        return self.wait(lambda: next((e.text for e in self.driver.find_elements(By.CSS_SELECTOR, "main [role=alert]")
+                                      if e.is_displayed() and e.text), None), "an error message")
+
+    def field_error(self, label: str) -> str:
+        """The error tied to a field by aria-describedby, once it shows."""
+        el = self.field(label)
+
+        def text():
+            ids = (el.get_attribute("aria-describedby") or "").split()
+            found = [self.driver.find_element(By.ID, i).text for i in ids if i.endswith("-error")]
+            return next((t for t in found if t), None)
+
+        return self.wait(text, f"an error on {label!r}")
+
+    def press(self, *keys) -> None:
+        webdriver.ActionChains(self.driver).send_keys(*keys).perform()
+
+    def focused(self):
+        return self.driver.switch_to.active_element
+
+    # ---- checks of every page
+
+    def page(self, name: str) -> list[dict]:
+        """Screenshot, axe-core, console: the checks every page gets. Returns the axe
+        violations (none serious or critical, else this fails)."""
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.screenshot(name)
+        violations = self.axe()
+        AXE_RESULTS[name] = {
+            "url_path": self.driver.execute_script("return location.pathname"),
+            "violations": [{"id": v["id"], "impact": v["impact"], "nodes": v["nodes"]} for v in violations],
+        }
+        write_axe_summary()
+        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        assert not blocking, f"axe-core on {name}: {json.dumps(blocking, indent=1)}"
+        self.assert_clean_console(name)
+        return violations
+
+    def screenshot(self, name: str) -> None:
+        """The whole page, not only the window, as target/browser/screenshots/<name>.png."""
+        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        size = metrics["cssContentSize"]
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+        })
+        (SHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
+
+    def axe(self) -> list[dict]:
+        self.driver.execute_script(self.axe_source)  # WebDriver scripts are not bound by the page's CSP
+        result = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, { resultTypes: ['violations'] })"
+            ".then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,"
+            " targets: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))))"
+            ".catch(e => done({ error: String(e) }));"
+        )
+        assert not isinstance(result, dict), f"axe-core failed: {result}"
+        return result
+
+    def assert_clean_console(self, name: str) -> None:
+        """No script error and no Content-Security-Policy violation. Failed fetches (a 401
+        from the refresh on a signed-out load, a refused sign-in) are the pages' business."""
+        bad = []
+        for entry in self.driver.get_log("browser"):
+            msg = entry.get("message", "")
+            if "Content Security Policy" in msg or (entry.get("level") == "SEVERE" and "Failed to load resource" not in msg):
+                bad.append(msg)
+        assert not bad, f"console of {name}: {bad}"
+
+    def no_horizontal_scroll(self) -> None:
+        width = self.driver.execute_script("return document.documentElement.scrollWidth")
+        viewport = self.driver.execute_script("return window.innerWidth")
+        assert width <= viewport, f"page is {width}px wide in a {viewport}px window"
