@@ -63,6 +63,10 @@ class Browser:
         opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
         self.driver.set_script_timeout(30)
+        if width < 500:
+            # Headless windows are at least 500 px wide; a phone's width is emulated instead.
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
         self.axe_source = AXE.read_text()
 
     def close(self) -> None:

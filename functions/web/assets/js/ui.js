@@ -95,7 +95,8 @@ export function form({ fields, submit, onSubmit, onError, secondary }) {
   function show(error) {
     const c = error.field ? controls.get(error.field) : undefined;
     // The API names a field by its JSON name; people know it by its label.
-    const sentence = c ? capitalized(error.message.split(error.field).join(c.term ?? c.label)) : error.message;
+    const fromApi = error.status !== undefined;
+    const sentence = c && fromApi ? capitalized(error.message.split(error.field).join(c.term ?? c.label)) : error.message;
     alert.textContent = sentence;
     if (c) {
       c.error.textContent = sentence;
