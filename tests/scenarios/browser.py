@@ -171,6 +171,14 @@ class Browser:
     def press(self, *keys) -> None:
         webdriver.ActionChains(self.driver).send_keys(*keys).perform()
 
+    def tab_to(self, is_it, what: str, most: int = 15) -> None:
+        """Presses Tab until the focused element is the one wanted."""
+        for _ in range(most):
+            self.press(Keys.TAB)
+            if is_it(self.focused()):
+                return
+        raise AssertionError(f"{most} presses of Tab never reached {what}")
+
     def focused(self):
         return self.driver.switch_to.active_element
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from selenium.webdriver.common.keys import Keys
 
 from browser import Browser
 from conftest import (
@@ -341,24 +342,14 @@ def test_keyboard_only_sign_in_and_menu_with_visible_focus(site, browser):
     family = site.make_family()
     b.open("/sign-in")
     b.on("Sign in")
-    for _ in range(15):
-        b.press("\ue004")  # Tab
-        if b.focused().get_attribute("autocomplete") == "username":
-            break
-    else:
-        pytest.fail("Tab never reached the username field")
-    b.press(family.username, "\ue004", family.password, "\ue007")  # Tab, Enter
+    b.tab_to(lambda el: el.get_attribute("autocomplete") == "username", "the username field")
+    b.press(family.username, Keys.TAB, family.password, Keys.ENTER)
     b.on(f"Welcome, {family.username}")
-    for _ in range(15):
-        b.press("\ue004")
-        if b.focused().text == "My Account":
-            break
-    else:
-        pytest.fail("Tab never reached My Account")
+    b.tab_to(lambda el: el.text == "My Account", "the menu's My Account")
     style = b.driver.execute_script(
         "const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth, s.boxShadow];")
     assert style[0] != "none" and style[1] != "0px", f"no visible focus: {style}"
-    b.press("\ue007")
+    b.press(Keys.ENTER)
     b.on("My Account")
 
 
