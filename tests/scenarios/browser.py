@@ -2,7 +2,7 @@
 chromedriver), by clicks and typing only, and checking each page with axe-core.
 
 - `Browser.page(name)` is the check every page gets: a screenshot under
-  target/browser/screenshots/<name>.png, axe-core injected into the page with no serious or
+  target/browser/screenshots/<backend>/<name>.png, axe-core injected into the page with no serious or
   critical violation allowed, and the console free of script errors and CSP violations.
 - Every axe result is also written to target/browser/axe.json for people to read.
 """
@@ -50,8 +50,9 @@ def write_axe_summary() -> None:
 
 
 class Browser:
-    def __init__(self, base: str, width: int = 1280, height: int = 1000):
+    def __init__(self, base: str, backend: str, width: int = 1280, height: int = 1000):
         self.base = base
+        self.backend = backend
         self.profile = tempfile.mkdtemp(prefix="portal-chromium-")
         opts = webdriver.ChromeOptions()
         opts.binary_location = CHROMIUM
@@ -190,7 +191,7 @@ class Browser:
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.screenshot(name)
         violations = self.axe()
-        AXE_RESULTS[name] = {
+        AXE_RESULTS[f"{self.backend}/{name}"] = {
             "url_path": self.driver.execute_script("return location.pathname"),
             "violations": [{"id": v["id"], "impact": v["impact"], "nodes": v["nodes"]} for v in violations],
         }
@@ -201,7 +202,7 @@ class Browser:
         return violations
 
     def screenshot(self, name: str) -> None:
-        """The whole page, not only the window, as target/browser/screenshots/<name>.png."""
+        """The whole page, not only the window, as target/browser/screenshots/<backend>/<name>.png."""
         metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
         size = metrics["cssContentSize"]
         shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
@@ -209,7 +210,8 @@ class Browser:
             "captureBeyondViewport": True,
             "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
         })
-        (SHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
+        (SHOTS / self.backend).mkdir(parents=True, exist_ok=True)
+        (SHOTS / self.backend / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
 
     def axe(self) -> list[dict]:
         self.driver.execute_script(self.axe_source)  # WebDriver scripts are not bound by the page's CSP

@@ -96,7 +96,7 @@ export function form({ fields, submit, onSubmit, onError, secondary }) {
     const c = error.field ? controls.get(error.field) : undefined;
     // The API names a field by its JSON name; people know it by its label.
     const fromApi = error.status !== undefined;
-    const sentence = c && fromApi ? capitalized(error.message.split(error.field).join(c.term ?? c.label)) : error.message;
+    const sentence = c && fromApi ? asSentence(error.message.split(error.field).join(c.term ?? c.label)) : error.message;
     alert.textContent = sentence;
     if (c) {
       c.error.textContent = sentence;
@@ -135,8 +135,9 @@ export function form({ fields, submit, onSubmit, onError, secondary }) {
   return { el, show, values, controls };
 }
 
-function capitalized(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+function asSentence(text) {
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 function field(f) {
