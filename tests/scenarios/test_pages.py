@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -336,6 +337,38 @@ def test_journey_5_idle_sign_out_warns_then_signs_out_and_revokes(servers, brows
     assert r.status_code == 401, f"the session outlived the idle sign-out: {describe(r)}"
     b.driver.refresh()
     b.on("Sign in")
+
+
+def test_tabs_share_activity_and_sign_out(servers, browsers):
+    """Sign-out revokes every session of the account, so an idle tab must not sign out a
+    person busy in another tab, and a sign-out in one tab ends the others."""
+    idle_site = servers.get(IDLE)
+    b = browsers(idle_site)
+    family = idle_site.make_family()
+    b.open("/")
+    sign_in(b, family.username, family.password)
+    b.on(f"Welcome, {family.username}")
+    first = b.driver.current_window_handle
+    b.driver.switch_to.new_window("tab")
+    b.open("/account")
+    b.on("My Account")  # the same session, from the refresh cookie
+
+    # A person at work in the second tab for longer than the idle limit.
+    deadline = time.monotonic() + IDLE_SECONDS + 4
+    while time.monotonic() < deadline:
+        b.press(Keys.SHIFT)
+        time.sleep(1)
+    b.driver.switch_to.window(first)
+    assert b.heading() == f"Welcome, {family.username}", "the idle tab signed out a busy person"
+    assert not b.driver.find_elements("css selector", "dialog#idle-warning[open]")
+
+    b.click("Sign out")
+    b.on("Sign in")
+    second = next(h for h in b.driver.window_handles if h != first)
+    b.driver.switch_to.window(second)
+    b.on("Sign in")
+    b.wait_text("Your session has ended.")
+    assert "Sign out" not in b.menu()
 
 
 # --------------------------------------------------------------------------- the pages themselves

@@ -1,5 +1,8 @@
 // Who is signed in, and automatic logoff: after the idle limit without a key press, click
 // or touch, the page warns, then signs out and revokes the session on the server.
+//
+// Sign-out revokes every session of the account, so the portal's tabs act as one: activity
+// in any tab keeps all of them signed in, and a sign-out in one ends the others.
 
 import { api, hasToken, refresh, setToken } from "./api.js";
 
@@ -8,6 +11,20 @@ let listeners = [];
 let idleTimer = null;
 let warnTimer = null;
 let countdown = null;
+let lastSaid = 0;
+
+const tabs = "BroadcastChannel" in window ? new BroadcastChannel("portal-session") : null;
+if (tabs) {
+  tabs.onmessage = ({ data }) => {
+    if (!account) return;
+    if (data === "active") {
+      stopWarning();
+      arm();
+    } else if (data === "signed-out") {
+      window.dispatchEvent(new CustomEvent("portal:session-ended"));
+    }
+  };
+}
 
 const IDLE_SECONDS = Number(document.querySelector('meta[name="portal-idle-seconds"]')?.content) || 900;
 // The warning comes a minute before, or a third of the limit when it is short.
@@ -70,6 +87,7 @@ export async function end() {
   }
   setToken(null);
   account = null;
+  tabs?.postMessage("signed-out");
   changed();
 }
 
@@ -93,14 +111,29 @@ function stopWatching() {
   for (const type of ACTIVITY) window.removeEventListener(type, onActivity, { capture: true });
   clearTimeout(idleTimer);
   clearTimeout(warnTimer);
-  clearInterval(countdown);
-  const dialog = document.getElementById("idle-warning");
-  if (dialog?.open) dialog.close();
+  stopWarning();
 }
 
 function onActivity() {
   // While the warning shows, only its button keeps the session.
-  if (!document.getElementById("idle-warning").open) arm();
+  if (document.getElementById("idle-warning").open) return;
+  arm();
+  tellOtherTabs();
+}
+
+function tellOtherTabs() {
+  // Often enough for a limit of minutes, rarely enough not to flood on typing.
+  const now = Date.now();
+  if (now - lastSaid > 2000) {
+    lastSaid = now;
+    tabs?.postMessage("active");
+  }
+}
+
+function stopWarning() {
+  clearInterval(countdown);
+  const dialog = document.getElementById("idle-warning");
+  if (dialog.open) dialog.close();
 }
 
 function arm() {
@@ -126,9 +159,10 @@ function warn() {
     if (left % 10 === 0) say();
   }, 1000);
   stay.onclick = () => {
-    clearInterval(countdown);
-    dialog.close();
+    stopWarning();
     arm();
+    lastSaid = 0;
+    tellOtherTabs();
   };
   // Escape closes the warning: that is activity too.
   dialog.oncancel = stay.onclick;
