@@ -304,13 +304,21 @@ def test_journey_4_a_disabled_account_sees_the_same_message_as_a_wrong_password(
     b.on(f"Welcome, {family.username}")
 
 
-def test_journey_5_idle_sign_out_warns_then_signs_out_and_revokes(servers, browsers):
+@pytest.fixture
+def idle_family(servers, browsers):
+    """A family signed in on the local run whose pages sign out after IDLE_SECONDS:
+    (that run, the browser, the account)."""
     idle_site = servers.get(IDLE)
     b = browsers(idle_site)
     family = idle_site.make_family()
     b.open("/")
     sign_in(b, family.username, family.password)
     b.on(f"Welcome, {family.username}")
+    return idle_site, b, family
+
+
+def test_journey_5_idle_sign_out_warns_then_signs_out_and_revokes(idle_family):
+    idle_site, b, family = idle_family
 
     # The refresh cookie is HttpOnly; WebDriver sees it on its own path.
     b.open("/api/auth/security-questions")
@@ -339,15 +347,10 @@ def test_journey_5_idle_sign_out_warns_then_signs_out_and_revokes(servers, brows
     b.on("Sign in")
 
 
-def test_tabs_share_activity_and_sign_out(servers, browsers):
+def test_tabs_share_activity_and_sign_out(idle_family):
     """Sign-out revokes every session of the account, so an idle tab must not sign out a
     person busy in another tab, and a sign-out in one tab ends the others."""
-    idle_site = servers.get(IDLE)
-    b = browsers(idle_site)
-    family = idle_site.make_family()
-    b.open("/")
-    sign_in(b, family.username, family.password)
-    b.on(f"Welcome, {family.username}")
+    _, b, family = idle_family
     first = b.driver.current_window_handle
     b.driver.switch_to.new_window("tab")
     b.open("/account")

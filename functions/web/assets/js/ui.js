@@ -27,6 +27,16 @@ export function page(title, ...content) {
   heading.focus();
 }
 
+/** What `promise` brings, or null after showing the page `title` with why it failed. */
+export async function loadedFor(title, promise, ...more) {
+  try {
+    return await promise;
+  } catch (error) {
+    page(title, h("div", { class: "alert", role: "alert" }, error.message), ...more);
+    return null;
+  }
+}
+
 export function link(href, text, props = {}) {
   return h("a", { href, ...props }, text);
 }

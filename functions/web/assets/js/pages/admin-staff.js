@@ -1,7 +1,7 @@
 // For hospital portal administrators: create clinic office staff and admin accounts.
 
 import { api, clinics, newKey } from "../api.js";
-import { facts, fieldError, form, h, notice, page } from "../ui.js";
+import { facts, fieldError, form, h, loadedFor, notice, page } from "../ui.js";
 
 const ROLES = [
   { value: "staff", label: "Clinic office staff" },
@@ -9,13 +9,8 @@ const ROLES = [
 ];
 
 export async function show({ go }) {
-  let list;
-  try {
-    list = await clinics();
-  } catch (error) {
-    page("Staff accounts", h("div", { class: "alert", role: "alert" }, error.message));
-    return;
-  }
+  const list = await loadedFor("Staff accounts", clinics());
+  if (!list) return;
   let key = newKey();
   const f = form({
     fields: [

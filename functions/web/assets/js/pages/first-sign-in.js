@@ -2,7 +2,7 @@
 // questions. The sign-in challenge is kept in memory only, for this page.
 
 import { api } from "../api.js";
-import { PASSWORD_RULES, fieldError, form, h, link, page } from "../ui.js";
+import { PASSWORD_RULES, fieldError, form, h, link, loadedFor, page } from "../ui.js";
 
 let pending = null;
 
@@ -19,13 +19,8 @@ export async function show({ go, signedIn }) {
     );
     return;
   }
-  let questions;
-  try {
-    questions = await api("GET", "/api/auth/security-questions");
-  } catch (error) {
-    page("Choose your password", h("div", { class: "alert", role: "alert" }, error.message));
-    return;
-  }
+  const questions = await loadedFor("Choose your password", api("GET", "/api/auth/security-questions"));
+  if (!questions) return;
   const options = questions.map((q) => ({ value: q.id, label: q.text }));
   const ordinal = ["First", "Second", "Third"];
   const questionFields = [0, 1, 2].flatMap((i) => [

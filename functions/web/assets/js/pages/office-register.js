@@ -4,7 +4,7 @@
 
 import { api, clinics, newKey } from "../api.js";
 import * as session from "../session.js";
-import { facts, form, h, link, notice, page } from "../ui.js";
+import { facts, form, h, link, loadedFor, notice, page } from "../ui.js";
 
 const RELATIONSHIPS = [
   { value: "parent", label: "Parent" },
@@ -14,13 +14,8 @@ const RELATIONSHIPS = [
 
 export async function show({ go }) {
   const me = session.current();
-  let list;
-  try {
-    list = await clinics();
-  } catch (error) {
-    page("Register a patient", h("div", { class: "alert", role: "alert" }, error.message));
-    return;
-  }
+  const list = await loadedFor("Register a patient", clinics());
+  if (!list) return;
   const mine = session.isAdmin() ? list : list.filter((c) => me.clinics.includes(c.id));
   const keys = { patient: newKey(), account: newKey() };
   const f = form({

@@ -2,7 +2,7 @@
 // password. The code is taken out of the address bar at once and kept in memory only.
 
 import { api } from "../api.js";
-import { PASSWORD_RULES, fieldError, form, h, link, page } from "../ui.js";
+import { PASSWORD_RULES, fieldError, form, h, link, loadedFor, page } from "../ui.js";
 
 let link_ = null;
 
@@ -20,13 +20,9 @@ export async function show({ query, go }) {
     return;
   }
   const { username, code } = link_;
-  let question;
-  try {
-    question = await api("POST", "/api/auth/reset-question", { body: { username, code } });
-  } catch (error) {
-    page("Reset your password", h("div", { class: "alert", role: "alert" }, error.message), h("p", {}, link("/forgot-password", "Send me a new link")));
-    return;
-  }
+  const again = () => h("p", {}, link("/forgot-password", "Send me a new link"));
+  const question = await loadedFor("Reset your password", api("POST", "/api/auth/reset-question", { body: { username, code } }), again());
+  if (!question) return;
   const f = form({
     fields: [
       { name: "answer", label: question.text, term: "Your answer", hint: "Your answer to this security question." },
@@ -47,6 +43,6 @@ export async function show({ query, go }) {
     "Reset your password",
     h("p", { class: "lead" }, "Username: ", h("strong", {}, username)),
     h("div", { class: "card" }, f.el),
-    h("p", {}, link("/forgot-password", "Send me a new link")),
+    again(),
   );
 }

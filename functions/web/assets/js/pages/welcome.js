@@ -2,7 +2,7 @@
 // menu for the role. Only what exists is offered.
 
 import * as session from "../session.js";
-import { h, link, notice, page } from "../ui.js";
+import { h, notice, page } from "../ui.js";
 
 const RELATIONSHIP = { self: "your own record", parent: "as parent", guardian: "as guardian" };
 
