@@ -154,6 +154,10 @@ def test_journey_1_admin_creates_staff_who_registers_a_family_who_signs_in(site,
     first_sign_in(b, site, staff, shot="first-sign-in")
     assert b.menu() == ["Welcome", "Register a patient", "Find an account", "My Account", "Help", "Sign out"]
     b.page("welcome-staff")
+    b.click("My Account")
+    b.on("My Account")
+    b.wait_text(CLINIC_NAMES[CARDIOLOGY])  # the staff member's clinics, by name
+    b.page("my-account-staff")
 
     # Staff registers a patient and creates the family's account.
     patient = new_patient_body(CARDIOLOGY)
@@ -375,6 +379,34 @@ def test_tabs_share_activity_and_sign_out(idle_family):
 
 
 # --------------------------------------------------------------------------- the pages themselves
+
+
+def test_my_account_reset_password(site, browser):
+    """"My Account" > "reset password": the current password is required."""
+    b = browser
+    family = site.make_family()
+    b.open("/")
+    sign_in(b, family.username, family.password)
+    b.on(f"Welcome, {family.username}")
+    b.click("My Account")
+    b.on("My Account")
+    new = new_password()
+    b.type("Current password", "not my password at all")
+    b.type("New password", new)
+    b.type("New password again", new)
+    b.click("Reset password")
+    message = b.field_error("Current password")
+    assert_plain_sentence(message)
+    assert message.startswith("Current password"), message
+    b.type("Current password", family.password)
+    b.click("Reset password")
+    b.wait_text("Your password has been changed.")
+    assert b.field("Current password").get_attribute("value") == "", "passwords left in the form"
+    b.page("my-account-password-changed")
+    sign_out(b)
+    sign_in(b, family.username, new)
+    b.on(f"Welcome, {family.username}")
+    assert site.login(family.username, family.password).status_code == 401
 
 
 def test_keyboard_only_sign_in_and_menu_with_visible_focus(site, browser):

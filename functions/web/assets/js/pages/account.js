@@ -1,6 +1,6 @@
 // "My Account": who is signed in, and "reset password" (the current password is required).
 
-import { api } from "../api.js";
+import { api, clinics } from "../api.js";
 import * as session from "../session.js";
 import { PASSWORD_RULES, facts, fieldError, form, h, notice, page } from "../ui.js";
 
@@ -27,12 +27,21 @@ export function show() {
   const rows = [["Username", me.username], ["Email address", me.email]];
   const roles = me.roles.map((r) => ROLE[r]).filter(Boolean);
   if (roles.length) rows.push(["Role", roles.join(", ")]);
+  const clinicNames = h("span", {}, me.clinics.join(", "));
+  if (me.clinics.length) rows.push(["Clinics", clinicNames]);
   page(
     "My Account",
     h("section", { class: "card", "aria-labelledby": "login-h" },
       h("h2", { id: "login-h" }, "Portal login information"),
       facts(rows),
-      h("p", { class: "hint" }, "Your username is assigned by your provider's office. To change it, ask the office at your next visit.")),
+      roles.length ? null : h("p", { class: "hint" }, "Your username is assigned by your provider's office. To change it, ask the office at your next visit.")),
     h("section", { class: "card", "aria-labelledby": "reset-h" }, h("h2", { id: "reset-h" }, "Reset password"), status, f.el),
   );
+  if (me.clinics.length) {
+    clinics()
+      .then((list) => {
+        clinicNames.textContent = list.filter((c) => me.clinics.includes(c.id)).map((c) => c.name).join(", ");
+      })
+      .catch(() => {}); // the clinic ids stay shown
+  }
 }
