@@ -66,13 +66,14 @@ function idFor(name) {
 }
 
 /**
- * A form of labelled fields; { group, fields } puts fields in a fieldset. A field is { name, label, term (the label in a sentence),
- * type, autocomplete, hint, rules, options: [{ value, label }], required (default true),
- * value }; `name` is the API's field name, so the API's problems land on the right field.
+ * A form of labelled fields; { group, fields } puts fields in a fieldset. A field is
+ * { name, label, term (the label in a sentence), type, autocomplete, hint, rules,
+ * options: [{ value, label }], required (default true), value }; `name` is the API's field
+ * name, so the API's problems land on the right field.
  * `onSubmit(values)` may throw; what it throws is shown, unless `onError(error)` takes it
  * (returns true). Returns the element, `show(error)` and `values()`.
  */
-export function form({ fields, submit, onSubmit, onError, secondary }) {
+export function form({ fields, submit, onSubmit, onError }) {
   const alert = h("div", { class: "alert", role: "alert" });
   const button = h("button", { type: "submit", class: "primary" }, submit);
   const controls = new Map();
@@ -83,7 +84,7 @@ export function form({ fields, submit, onSubmit, onError, secondary }) {
     return row.el;
   };
   const rows = fields.map(build);
-  const el = h("form", { novalidate: true }, alert, rows, h("div", { class: "actions" }, button, secondary));
+  const el = h("form", { novalidate: true }, alert, rows, h("div", { class: "actions" }, button));
 
   function values() {
     const out = {};
@@ -126,7 +127,8 @@ export function form({ fields, submit, onSubmit, onError, secondary }) {
     for (const [name, c] of controls) {
       const empty = Array.isArray(v[name]) ? v[name].length === 0 : v[name].trim() === "";
       if (c.required !== false && empty) {
-        show(fieldError(name, c.type === "checkboxes" || c.options ? `Choose ${c.label.toLowerCase()}.` : `Enter ${c.label.toLowerCase()}.`));
+        const what = (c.term ?? c.label).toLowerCase();
+        show(fieldError(name, c.type === "checkboxes" || c.options ? `Choose ${what}.` : `Enter ${what}.`));
         return;
       }
     }
