@@ -14,10 +14,11 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import SessionNotCreatedException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -53,22 +54,39 @@ class Browser:
     def __init__(self, base: str, backend: str, width: int = 1280, height: int = 1000):
         self.base = base
         self.backend = backend
-        self.profile = tempfile.mkdtemp(prefix="portal-chromium-")
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = CHROMIUM
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", "--lang=en-US", f"--window-size={width},{height}",
-                     f"--user-data-dir={self.profile}"):
-            opts.add_argument(flag)
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+        self.driver = self._launch(width, height)
         self.driver.set_script_timeout(30)
         if width < 500:
             # Headless windows are at least 500 px wide; a phone's width is emulated instead.
             self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
         self.axe_source = AXE.read_text()
+
+    def _launch(self, width: int, height: int, attempts: int = 3):
+        """Chromium with a new empty profile. On this 2-core machine under the suite's load,
+        a launch has been seen to die before the session starts ("Chrome instance exited");
+        that is the browser's start, not the portal, so it is tried again with a new profile,
+        and chromedriver's log is kept in target/browser/ to look at."""
+        OUT.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, attempts + 1):
+            self.profile = tempfile.mkdtemp(prefix="portal-chromium-")
+            opts = webdriver.ChromeOptions()
+            opts.binary_location = CHROMIUM
+            for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--lang=en-US", f"--window-size={width},{height}",
+                         f"--user-data-dir={self.profile}"):
+                opts.add_argument(flag)
+            opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+            log = OUT / f"chromedriver-{os.getpid()}-{time.time_ns()}.log"
+            try:
+                driver = webdriver.Chrome(service=Service(CHROMEDRIVER, log_output=str(log)), options=opts)
+                log.unlink(missing_ok=True)  # kept only when a launch fails
+                return driver
+            except SessionNotCreatedException:
+                shutil.rmtree(self.profile, ignore_errors=True)
+                if attempt == attempts:
+                    raise
 
     def close(self) -> None:
         try:
