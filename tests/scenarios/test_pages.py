@@ -70,7 +70,8 @@ def browser(site, browsers) -> Browser:
 
 
 def sign_in(b: Browser, username: str, password: str) -> None:
-    if b.heading() != "Sign in":
+    # A page just opened shows its heading once its script has asked for a session.
+    if b.wait(lambda: b.heading(), "a page") != "Sign in":
         b.click("Sign in")  # the menu's
         b.on("Sign in")
     b.type("Username", username)

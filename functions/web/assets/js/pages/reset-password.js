@@ -4,23 +4,20 @@
 import { api } from "../api.js";
 import { PASSWORD_RULES, fieldError, form, h, link, loadedFor, page } from "../ui.js";
 
-let link_ = null;
+// { username, code } of the email's link, for this page only.
+let fromEmail = null;
 
 export async function show({ query, go }) {
   if (query.has("code")) {
-    link_ = { username: query.get("username") ?? "", code: query.get("code") ?? "" };
+    fromEmail = { username: query.get("username") ?? "", code: query.get("code") ?? "" };
     history.replaceState(null, "", "/reset-password");
   }
-  if (!link_?.username || !link_?.code) {
-    page(
-      "Reset your password",
-      h("p", {}, "Open this page from the link in your password reset email."),
-      h("p", {}, link("/forgot-password", "Send me a new link")),
-    );
+  const again = () => h("p", {}, link("/forgot-password", "Send me a new link"));
+  if (!fromEmail?.username || !fromEmail?.code) {
+    page("Reset your password", h("p", {}, "Open this page from the link in your password reset email."), again());
     return;
   }
-  const { username, code } = link_;
-  const again = () => h("p", {}, link("/forgot-password", "Send me a new link"));
+  const { username, code } = fromEmail;
   const question = await loadedFor("Reset your password", api("POST", "/api/auth/reset-question", { body: { username, code } }), again());
   if (!question) return;
   const f = form({
@@ -35,7 +32,7 @@ export async function show({ query, go }) {
       await api("POST", "/api/auth/reset-password", {
         body: { username, code, question_id: question.question_id, answer: v.answer, new_password: v.new_password },
       });
-      link_ = null;
+      fromEmail = null;
       go("/sign-in", "Your password has been reset. Sign in with your new password.");
     },
   });
