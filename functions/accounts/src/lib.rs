@@ -147,14 +147,8 @@ async fn create_account(app: &App, caller: &Caller, req: &Request) -> Result<Res
     }
     let idem = idempotency_key(req)?;
     portal::store::idempotency::once(table, &caller.sub, idem, req.body(), || async {
-        let new = NewAccount {
-            username: body.username.clone(),
-            email: body.email.clone(),
-            name: None,
-            roles: Vec::new(),
-            clinics: Vec::new(),
-            link: Some(PatientLink { patient_id: patient.id, relationship }),
-        };
+        let link = PatientLink { patient_id: patient.id, relationship };
+        let new = NewAccount::family(body.username.clone(), body.email.clone(), Some(link));
         let account = onboarding::create(app, &new).await?;
         audit::record(table, &caller.sub, &patient.id, "account.link", true).await?;
         Ok((
@@ -168,11 +162,14 @@ async fn create_account(app: &App, caller: &Caller, req: &Request) -> Result<Res
 /// "Find an account": what the office needs to help a family on the phone. Staff see the
 /// account's patients of their own clinics only; each patient shown is an audited read.
 async fn find_account(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Response<Body>, Problem> {
-    let Target { account, links, scope, .. } = target_account(app, caller, params).await?;
+    let Target { account, links, scope, patients: read, .. } = target_account(app, caller, params).await?;
     let table = app.table.as_ref();
-    let ids: Vec<_> = links.iter().map(|l| l.patient_id).collect();
+    let theirs = match read {
+        Some(read) => read,
+        None => patients::get_many(table, &links.iter().map(|l| l.patient_id).collect::<Vec<_>>()).await?,
+    };
     let mut shown = Vec::new();
-    for patient in patients::get_many(table, &ids).await?.iter().filter(|p| scope.covers(&p.clinic)) {
+    for patient in theirs.iter().filter(|p| scope.covers(&p.clinic)) {
         let relationship = links.iter().find(|l| l.patient_id == patient.id).map(|l| l.relationship);
         audit::record(table, &caller.sub, &patient.id, "account.read", true).await?;
         let mut entry = patient_json(patient);

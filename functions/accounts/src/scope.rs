@@ -4,7 +4,7 @@
 use portal::domain::{Role, Username};
 use portal::http::Caller;
 use portal::store::accounts::{self, Account, Creation, PatientLink, UsernameRecord};
-use portal::store::patients;
+use portal::store::patients::{self, Patient};
 use portal::{App, Problem};
 use std::collections::HashMap;
 
@@ -42,6 +42,8 @@ pub struct Target {
     pub record: UsernameRecord,
     pub links: Vec<PatientLink>,
     pub scope: Scope,
+    /// The account's patients, when deciding needed them (staff); `None` for admins.
+    pub patients: Option<Vec<Patient>>,
 }
 
 /// The account named by the `{username}` of the path, if the caller may manage it: admins
@@ -54,6 +56,7 @@ pub async fn target_account(app: &App, caller: &Caller, params: &HashMap<String,
     let rec = accounts::get_username(table, &username).await?.filter(|r| r.creation != Creation::Reserved).ok_or_else(none)?;
     let sub = rec.sub.clone().ok_or_else(none)?;
     let (account, links) = accounts::get_account(table, &sub).await?.ok_or_else(none)?;
+    let mut read = None;
     if let Scope::Clinics(_) = scope {
         if !account.roles.is_empty() {
             return Err(Problem::forbidden());
@@ -63,6 +66,7 @@ pub async fn target_account(app: &App, caller: &Caller, params: &HashMap<String,
         if !theirs.iter().any(|p| scope.covers(&p.clinic)) {
             return Err(Problem::forbidden());
         }
+        read = Some(theirs);
     }
-    Ok(Target { account, record: rec, links, scope })
+    Ok(Target { account, record: rec, links, scope, patients: read })
 }

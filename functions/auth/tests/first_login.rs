@@ -59,14 +59,7 @@ async fn a_failed_answers_write_undoes_the_first_login_and_a_second_one_succeeds
     let table = Arc::new(AccountWritesFail { inner: FileTable::in_memory(), broken: AtomicBool::new(false) });
     let outbox = Arc::new(Outbox::new(std::env::temp_dir().join(format!("fl-{}", uuid::Uuid::new_v4())), "p@example.org").unwrap());
     let (app, _) = portal::adapters::embedded::app_on(table.clone(), outbox.clone(), "http://x").unwrap();
-    let new = NewAccount {
-        username: Username::parse("family7").unwrap(),
-        email: EmailAddress::parse("f7@example.org").unwrap(),
-        name: None,
-        roles: vec![],
-        clinics: vec![],
-        link: None,
-    };
+    let new = NewAccount::family(Username::parse("family7").unwrap(), EmailAddress::parse("f7@example.org").unwrap(), None);
     onboarding::create(&app, &new).await.unwrap();
     let mail = outbox.list().remove(0).text;
     let temporary = mail.lines().find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned();

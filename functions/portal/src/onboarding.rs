@@ -9,6 +9,7 @@ use crate::store::accounts::{self, Account, Creation, PatientLink, UsernameRecor
 use crate::store::sha256_hex;
 use crate::App;
 
+#[derive(Clone)]
 pub struct NewAccount {
     pub username: Username,
     pub email: EmailAddress,
@@ -20,6 +21,12 @@ pub struct NewAccount {
 }
 
 impl NewAccount {
+    /// A family's account (a patient's own, or a parent's or guardian's): no name, role
+    /// or clinic of its own; `link` is the patient it is created for.
+    pub fn family(username: Username, email: EmailAddress, link: Option<PatientLink>) -> Self {
+        NewAccount { username, email, name: None, roles: Vec::new(), clinics: Vec::new(), link }
+    }
+
     /// What the request asked for; a repeat of the same request may resume an unfinished
     /// creation, any other request for the same username is a conflict.
     fn digest(&self) -> String {

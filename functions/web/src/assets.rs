@@ -27,6 +27,7 @@ pub const ASSETS: &[Asset] = assets![
     "js/routes.js": JS,
     "js/session.js": JS,
     "js/ui.js": JS,
+    "js/words.js": JS,
     "js/pages/account.js": JS,
     "js/pages/admin-staff.js": JS,
     "js/pages/first-sign-in.js": JS,

@@ -5,7 +5,7 @@ let accessToken = null;
 let refreshing = null;
 
 /** An answer the API refused, as a plain sentence for people (never raw JSON). */
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, problem) {
     super(sentenceFor(status, problem));
     this.status = status;
@@ -100,4 +100,9 @@ export function clinics() {
     throw error;
   });
   return clinicList;
+}
+
+/** Clinic names by id; an empty map when the list cannot be had (ids are shown then). */
+export async function clinicNames() {
+  return new Map((await clinics().catch(() => [])).map((c) => [c.id, c.name]));
 }

@@ -105,7 +105,7 @@ window.addEventListener("portal:session-ended", () => {
 });
 
 window.addEventListener("portal:idle", async () => {
-  const minutes = Math.round(Number(document.querySelector('meta[name="portal-idle-seconds"]').content) / 60);
+  const minutes = Math.round(session.IDLE_SECONDS / 60);
   await session.end();
   const after = minutes >= 1 ? `${minutes} minute${minutes === 1 ? "" : "s"}` : "a short time";
   go("/sign-in", `You were signed out automatically after ${after} without activity. Please sign in again.`);

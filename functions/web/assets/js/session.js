@@ -7,7 +7,6 @@
 import { api, hasToken, refresh, setToken } from "./api.js";
 
 let account = null;
-let listeners = [];
 let idleTimer = null;
 let warnTimer = null;
 let countdown = null;
@@ -26,7 +25,7 @@ if (tabs) {
   };
 }
 
-const IDLE_SECONDS = Number(document.querySelector('meta[name="portal-idle-seconds"]')?.content) || 900;
+export const IDLE_SECONDS = Number(document.querySelector('meta[name="portal-idle-seconds"]')?.content) || 900;
 // The warning comes a minute before, or a third of the limit when it is short.
 const WARN_SECONDS = Math.min(60, Math.floor(IDLE_SECONDS / 3));
 
@@ -41,14 +40,6 @@ export function isStaff() {
 
 export function isAdmin() {
   return account?.roles.includes("admin") ?? false;
-}
-
-export function onChange(listener) {
-  listeners.push(listener);
-}
-
-function changed() {
-  for (const l of listeners) l(account);
 }
 
 /** After a reload: the refresh cookie, if any, brings the session back. */
@@ -72,7 +63,6 @@ export async function begin(tokenAnswer) {
 async function load() {
   account = await api("GET", "/api/account");
   watchActivity();
-  changed();
 }
 
 /** Ends the session here and on the server (all of this account's sessions). */
@@ -88,7 +78,6 @@ export async function end() {
   setToken(null);
   account = null;
   tabs?.postMessage("signed-out");
-  changed();
 }
 
 /** The server ended the session (expired, revoked, disabled): forget it here too. */
@@ -96,7 +85,6 @@ export function lost() {
   stopWatching();
   setToken(null);
   account = null;
-  changed();
 }
 
 const ACTIVITY = ["keydown", "pointerdown", "wheel", "touchstart"];

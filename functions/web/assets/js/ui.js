@@ -32,13 +32,18 @@ export async function loadedFor(title, promise, ...more) {
   try {
     return await promise;
   } catch (error) {
-    page(title, h("div", { class: "alert", role: "alert" }, error.message), ...more);
+    page(title, alertBox(error.message), ...more);
     return null;
   }
 }
 
 export function link(href, text, props = {}) {
   return h("a", { href, ...props }, text);
+}
+
+/** An error for the whole page or section, read out by screen readers when it appears. */
+export function alertBox(text = "") {
+  return h("div", { class: "alert", role: "alert" }, text);
 }
 
 /** A confirmation, read out by screen readers when it appears. */
@@ -71,10 +76,10 @@ function idFor(name) {
  * options: [{ value, label }], required (default true), value }; `name` is the API's field
  * name, so the API's problems land on the right field.
  * `onSubmit(values)` may throw; what it throws is shown, unless `onError(error)` takes it
- * (returns true). Returns the element, `show(error)` and `values()`.
+ * (returns true). Returns { el }, the form element.
  */
 export function form({ fields, submit, onSubmit, onError }) {
-  const alert = h("div", { class: "alert", role: "alert" });
+  const alert = alertBox();
   const button = h("button", { type: "submit", class: "primary" }, submit);
   const controls = new Map();
   const build = (f) => {
@@ -144,7 +149,7 @@ export function form({ fields, submit, onSubmit, onError }) {
     }
   });
 
-  return { el, show, values, controls };
+  return { el };
 }
 
 function asSentence(text) {

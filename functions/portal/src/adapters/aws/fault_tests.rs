@@ -105,20 +105,14 @@ async fn a_rejected_credential_email_leaves_an_account_that_the_same_request_fin
     let client = mock_client!(ses, RuleMode::Sequential, [&rule], |c| c.retry_config(RetryConfig::disabled()));
     let table: Arc<dyn Table> = Arc::new(FileTable::in_memory());
     let (app, _) = crate::adapters::embedded::app_on(table.clone(), Arc::new(Ses::new(client, "p@example.org")), "http://x").unwrap();
-    let new = NewAccount {
-        username: Username::parse("family1").unwrap(),
-        email: EmailAddress::parse("f@example.org").unwrap(),
-        name: None,
-        roles: vec![],
-        clinics: vec![],
-        link: Some(PatientLink { patient_id: crate::domain::PatientId::new(), relationship: Relationship::Parent }),
-    };
+    let link = PatientLink { patient_id: crate::domain::PatientId::new(), relationship: Relationship::Parent };
+    let new = NewAccount::family(Username::parse("family1").unwrap(), EmailAddress::parse("f@example.org").unwrap(), Some(link));
     let first = onboarding::create(&app, &new).await.unwrap_err();
     assert_eq!(first.status, 503);
     let rec = accounts::get_username(table.as_ref(), &new.username).await.unwrap().unwrap();
     assert_eq!(rec.creation, Creation::EmailPending);
 
-    let other = NewAccount { email: EmailAddress::parse("someone-else@example.org").unwrap(), ..new_clone(&new) };
+    let other = NewAccount { email: EmailAddress::parse("someone-else@example.org").unwrap(), ..new.clone() };
     assert_eq!(onboarding::create(&app, &other).await.unwrap_err().status, 409, "another request may not take the half-made account");
 
     let account = onboarding::create(&app, &new).await.unwrap();
@@ -127,8 +121,4 @@ async fn a_rejected_credential_email_leaves_an_account_that_the_same_request_fin
     let rec = accounts::get_username(table.as_ref(), &new.username).await.unwrap().unwrap();
     assert_eq!(rec.creation, Creation::Done);
     assert_eq!(onboarding::create(&app, &new).await.unwrap_err().status, 409, "a finished account is not created twice");
-}
-
-fn new_clone(n: &NewAccount) -> NewAccount {
-    NewAccount { username: n.username.clone(), email: n.email.clone(), name: n.name.clone(), roles: n.roles.clone(), clinics: n.clinics.clone(), link: n.link.clone() }
 }

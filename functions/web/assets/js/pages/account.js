@@ -1,10 +1,9 @@
 // "My Account": who is signed in, and "reset password" (the current password is required).
 
-import { api, clinics } from "../api.js";
+import { api, clinicNames } from "../api.js";
 import * as session from "../session.js";
 import { PASSWORD_RULES, facts, fieldError, form, h, notice, page } from "../ui.js";
-
-const ROLE = { admin: "Hospital portal administrator", staff: "Clinic office staff" };
+import { ROLES } from "../words.js";
 
 export function show() {
   const me = session.current();
@@ -20,15 +19,15 @@ export function show() {
       status.replaceChildren();
       if (v.new_password !== v.confirm_password) throw fieldError("confirm_password", "The two new passwords are not the same.");
       await api("POST", "/api/account/password", { body: { current_password: v.current_password, new_password: v.new_password } });
-      for (const c of f.controls.values()) c.input.value = "";
+      f.el.reset(); // no password stays in the page
       status.replaceChildren(notice("Your password has been changed. Use the new one next time you sign in."));
     },
   });
   const rows = [["Username", me.username], ["Email address", me.email]];
-  const roles = me.roles.map((r) => ROLE[r]).filter(Boolean);
+  const roles = me.roles.map((r) => ROLES[r]).filter(Boolean);
   if (roles.length) rows.push(["Role", roles.join(", ")]);
-  const clinicNames = h("span", {}, me.clinics.join(", "));
-  if (me.clinics.length) rows.push(["Clinics", clinicNames]);
+  const clinicList = h("span", {}, me.clinics.join(", "));
+  if (me.clinics.length) rows.push(["Clinics", clinicList]);
   page(
     "My Account",
     h("section", { class: "card", "aria-labelledby": "login-h" },
@@ -38,10 +37,8 @@ export function show() {
     h("section", { class: "card", "aria-labelledby": "reset-h" }, h("h2", { id: "reset-h" }, "Reset password"), status, f.el),
   );
   if (me.clinics.length) {
-    clinics()
-      .then((list) => {
-        clinicNames.textContent = list.filter((c) => me.clinics.includes(c.id)).map((c) => c.name).join(", ");
-      })
-      .catch(() => {}); // the clinic ids stay shown
+    clinicNames().then((names) => {
+      clinicList.textContent = me.clinics.map((c) => names.get(c) ?? c).join(", ");
+    });
   }
 }

@@ -1,12 +1,8 @@
 // For hospital portal administrators: create clinic office staff and admin accounts.
 
-import { api, clinics, newKey } from "../api.js";
+import { api, clinicNames, clinics, newKey } from "../api.js";
 import { facts, fieldError, form, h, loadedFor, notice, page } from "../ui.js";
-
-const ROLES = [
-  { value: "staff", label: "Clinic office staff" },
-  { value: "admin", label: "Hospital portal administrator" },
-];
+import { ROLES, options } from "../words.js";
 
 export async function show({ go }) {
   const list = await loadedFor("Staff accounts", clinics());
@@ -18,7 +14,7 @@ export async function show({ go }) {
       { name: "family_name", label: "Last name", autocomplete: "off" },
       { name: "username", label: "Username", autocomplete: "off", hint: "3 to 64 letters, digits, dots, dashes or underscores." },
       { name: "email", label: "Work email address", type: "email", autocomplete: "off", hint: "The login information is sent here." },
-      { name: "role", label: "Role", options: ROLES },
+      { name: "role", label: "Role", options: options(ROLES) },
       { name: "clinics", label: "Clinics", type: "checkboxes", required: false, hint: "Office staff see and help the families of these clinics only.", options: list.map((c) => ({ value: c.id, label: c.name })) },
     ],
     submit: "Create account",
@@ -28,13 +24,13 @@ export async function show({ go }) {
         body: { username: v.username.trim(), email: v.email.trim(), given_name: v.given_name.trim(), family_name: v.family_name.trim(), role: v.role, clinics: v.clinics },
         key,
       });
-      const names = new Map(list.map((c) => [c.id, c.name]));
+      const names = await clinicNames();
       page(
         "Account created",
         notice(`The login information email has been sent to ${created.email}.`),
         h("section", { class: "card" }, facts([
           ["Username", created.username],
-          ["Role", ROLES.find((r) => r.value === created.role)?.label ?? created.role],
+          ["Role", ROLES[created.role] ?? created.role],
           ["Clinics", created.clinics.map((c) => names.get(c) ?? c).join(", ") || "All (administrator)"],
         ])),
         h("div", { class: "actions" }, h("button", { type: "button", class: "primary", onclick: () => go("/admin/staff") }, "Create another account")),

@@ -2,7 +2,7 @@
 // clinics (from the API, so the list is the one the portal uses).
 
 import { clinics } from "../api.js";
-import { h, link, page } from "../ui.js";
+import { alertBox, h, link, page } from "../ui.js";
 
 function qa(question, ...answer) {
   return [h("dt", {}, question), h("dd", {}, ...answer)];
@@ -48,6 +48,6 @@ export async function show() {
       h("ul", { class: "clinic-list" }, list.map((c) => h("li", {}, c.name))),
     );
   } catch (error) {
-    clinicSection.append(h("div", { class: "alert", role: "alert" }, error.message));
+    clinicSection.append(alertBox(error.message));
   }
 }

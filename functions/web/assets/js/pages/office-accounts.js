@@ -1,11 +1,10 @@
 // For clinic office staff and admins: find an account by username, then resend its login
 // information, change its username, or disable / enable it.
 
-import { api, clinics } from "../api.js";
-import { facts, form, h, notice, page } from "../ui.js";
+import { api, clinicNames } from "../api.js";
+import { alertBox, facts, form, h, notice, page } from "../ui.js";
+import { ACCOUNT_KINDS, RELATIONSHIPS } from "../words.js";
 
-const KIND = { family: "Family (patient or parent/guardian)", staff: "Clinic office staff", admin: "Hospital portal administrator" };
-const RELATIONSHIP = { self: "Patient's own account", parent: "Parent", guardian: "Legal guardian" };
 
 function path(username, action = "") {
   return `/api/admin/accounts/${encodeURIComponent(username)}${action}`;
@@ -31,21 +30,21 @@ export function show() {
 }
 
 async function showAccount(into, account, message = null) {
-  const names = new Map((await clinics().catch(() => [])).map((c) => [c.id, c.name]));
+  const names = await clinicNames();
   const status = h("div", { role: "status" }, message ? notice(message) : null);
   const rows = [
     ["Username", account.username],
     ["Email address", account.email],
-    ["Account", KIND[account.kind] ?? account.kind],
+    ["Account", ACCOUNT_KINDS[account.kind] ?? account.kind],
     ["Status", account.enabled ? "Enabled" : "Disabled: cannot sign in"],
     ["First sign-in", account.first_sign_in_done ? "Done: password and security questions chosen" : "Not yet: waiting for the family to use the temporary password"],
   ];
   if (account.clinics.length) rows.push(["Clinics", account.clinics.map((c) => names.get(c) ?? c).join(", ")]);
   for (const p of account.patients) {
-    rows.push(["Patient", `${p.given_name} ${p.family_name}, born ${p.birth_date}, ${names.get(p.clinic) ?? p.clinic} (${RELATIONSHIP[p.relationship] ?? p.relationship})`]);
+    rows.push(["Patient", `${p.given_name} ${p.family_name}, born ${p.birth_date}, ${names.get(p.clinic) ?? p.clinic} (${RELATIONSHIPS[p.relationship] ?? p.relationship})`]);
   }
   const act = (label, run, cls) => h("button", { type: "button", class: cls, onclick: run }, label);
-  const fail = (error) => status.replaceChildren(h("div", { class: "alert", role: "alert" }, error.message));
+  const fail = (error) => status.replaceChildren(alertBox(error.message));
   const refreshWith = async (username, text) => {
     try {
       await showAccount(into, await api("GET", path(username)), text);

@@ -5,12 +5,7 @@
 import { api, clinics, newKey } from "../api.js";
 import * as session from "../session.js";
 import { facts, form, h, link, loadedFor, notice, page } from "../ui.js";
-
-const RELATIONSHIPS = [
-  { value: "parent", label: "Parent" },
-  { value: "guardian", label: "Legal guardian" },
-  { value: "self", label: "The patient (own account)" },
-];
+import { RELATIONSHIPS, options } from "../words.js";
 
 export async function show({ go }) {
   const me = session.current();
@@ -30,7 +25,7 @@ export async function show({ go }) {
       { group: "Portal account", fields: [
         { name: "username", label: "Username", autocomplete: "off", hint: "3 to 64 letters, digits, dots, dashes or underscores. The family signs in with it." },
         { name: "email", label: "Email address", type: "email", autocomplete: "off", hint: "The login information is sent here." },
-        { name: "relationship", label: "Account holder is the patient's", options: RELATIONSHIPS },
+        { name: "relationship", label: "Account holder is the patient's", options: options(RELATIONSHIPS) },
       ] },
     ],
     submit: "Register and create account",

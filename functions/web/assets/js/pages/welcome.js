@@ -3,8 +3,7 @@
 
 import * as session from "../session.js";
 import { h, notice, page } from "../ui.js";
-
-const RELATIONSHIP = { self: "your own record", parent: "as parent", guardian: "as guardian" };
+import { RELATIONSHIPS } from "../words.js";
 
 function tile(href, title, text) {
   return h("li", {}, h("a", { href }, title, h("span", {}, text)));
@@ -25,7 +24,7 @@ export function show({ flash }) {
   const patients = me.patients.length
     ? h("section", { "aria-labelledby": "patients-h" },
         h("h2", { id: "patients-h" }, me.patients.length === 1 ? "Your patient" : "Your patients"),
-        h("ul", {}, me.patients.map((p) => h("li", {}, h("strong", {}, p.given_name), ` (${RELATIONSHIP[p.relationship] ?? p.relationship})`))))
+        h("ul", {}, me.patients.map((p) => h("li", {}, h("strong", {}, p.given_name), `: ${RELATIONSHIPS[p.relationship] ?? p.relationship}`))))
     : null;
   page(
     `Welcome, ${me.username}`,
