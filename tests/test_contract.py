@@ -14,6 +14,7 @@ PORTAL_BIN (default target/debug/portal-local) and CFN_LINT (default
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -440,16 +441,23 @@ def test_template_keeps_the_security_settings():
         assert len(found) == 1, f"expected one {type_}, found {[lid for lid, _ in found]}"
         return found[0]
 
-    _, table = one("AWS::DynamoDB::Table")
-    t = table["Properties"]
-    assert table.get("DeletionPolicy") == "Retain" and table.get("UpdateReplacePolicy") == "Retain"
-    assert t["BillingMode"] == "PAY_PER_REQUEST"
-    assert [k["AttributeName"] for k in t["KeySchema"]] == ["pk", "sk"]
-    assert "GlobalSecondaryIndexes" not in t and "LocalSecondaryIndexes" not in t
-    assert t["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    assert t["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
-    assert t["DeletionProtectionEnabled"] is True
-    assert t["SSESpecification"]["SSEEnabled"] is True
+    # Two tables: the main one (PORTAL_TABLE) and the access audit (PORTAL_AUDIT_TABLE).
+    tables = {lid for lid, r in res.items() if r.get("Type") == "AWS::DynamoDB::Table"}
+    main_lid, audit_lid = table_ids(template)
+    assert tables == {main_lid, audit_lid}, f"expected the main and the audit table, found {sorted(tables)}"
+    for lid in (main_lid, audit_lid):
+        table = res[lid]
+        t = table["Properties"]
+        assert table.get("DeletionPolicy") == "Retain" and table.get("UpdateReplacePolicy") == "Retain", lid
+        assert t["BillingMode"] == "PAY_PER_REQUEST", lid
+        assert [k["AttributeName"] for k in t["KeySchema"]] == ["pk", "sk"], lid
+        assert "GlobalSecondaryIndexes" not in t and "LocalSecondaryIndexes" not in t, lid
+        assert t["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True, lid
+        assert t["DeletionProtectionEnabled"] is True, lid
+        assert t["SSESpecification"]["SSEEnabled"] is True, lid
+    assert res[main_lid]["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    # Audit records are kept: no TTL deletes them.
+    assert "TimeToLiveSpecification" not in res[audit_lid]["Properties"], "the audit table must not expire records"
 
     pool_id, pool = one("AWS::Cognito::UserPool")
     p = pool["Properties"]
@@ -504,3 +512,100 @@ def test_template_keeps_the_security_settings():
             actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
             assert s.get("Resource") not in ("*", ["*"]), f"{lid}: {actions} on every resource"
             assert not any(a.endswith("*") for a in actions), f"{lid}: wildcard action {actions}"
+
+
+# ------------------------------------------------------------------ audit
+# What would change or remove an existing audit record (or the table).
+AUDIT_FORBIDDEN = (
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:UpdateTable",
+    "dynamodb:DeleteTable",
+    "dynamodb:UpdateTimeToLive",
+)
+
+
+def table_ids(template: dict[str, Any]) -> tuple[str, str]:
+    """Logical ids of the main table and the audit table, as the functions are told them."""
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    main, audit = variables.get("PORTAL_TABLE"), variables.get("PORTAL_AUDIT_TABLE")
+    assert isinstance(main, dict) and "Ref" in main, "Globals must set PORTAL_TABLE: !Ref <table>"
+    assert isinstance(audit, dict) and "Ref" in audit, "Globals must set PORTAL_AUDIT_TABLE: !Ref <table>"
+    assert main["Ref"] != audit["Ref"], "the audit store is its own table"
+    return main["Ref"], audit["Ref"]
+
+
+def policy_statements(template: dict[str, Any]):
+    """(where, statement) of every IAM policy statement in the template: inline role
+    policies, standalone policies and SAM function policies."""
+    for lid, r in template["Resources"].items():
+        props = r.get("Properties", {})
+        docs = []
+        if r.get("Type") in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+            docs = [(f"{lid}.{pol.get('PolicyName')}", pol["PolicyDocument"]) for pol in props.get("Policies", [])]
+        elif r.get("Type") in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
+            docs = [(lid, props["PolicyDocument"])]
+        elif r.get("Type") == "AWS::Serverless::Function":
+            policies = props.get("Policies", [])
+            for i, pol in enumerate(policies if isinstance(policies, list) else [policies]):
+                if isinstance(pol, dict) and "Statement" in pol:
+                    docs.append((f"{lid}.Policies[{i}]", pol))
+                elif pol:
+                    # SAM policy templates and managed policy names are opaque here.
+                    pytest.fail(f"{lid}: use an own role with inline policies, not {pol!r}")
+        for where, doc in docs:
+            statements = doc["Statement"]
+            for s in statements if isinstance(statements, list) else [statements]:
+                yield where, s
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def touches(statement: dict[str, Any], audit_lid: str, audit_name_param: str | None) -> bool:
+    """Whether a statement may apply to the audit table: it names it (by logical id or
+    its name parameter) or names resources by wildcard."""
+    if "NotResource" in statement:
+        return True
+    text = json.dumps(statement.get("Resource"))
+    names = {audit_lid} | ({audit_name_param} if audit_name_param else set())
+    return any(re.search(rf"\b{re.escape(n)}\b", text) for n in names) or "*" in text
+
+
+def test_audit_table_is_append_only():
+    """The issue: "the audit store is its own table in the template, whose IAM grants the
+    functions put but no update or delete"."""
+    template = load_template()
+    _, audit_lid = table_ids(template)
+    name = template["Resources"][audit_lid]["Properties"].get("TableName")
+    name_param = name.get("Ref") if isinstance(name, dict) else None
+
+    granted: dict[str, set[str]] = {}
+    for where, s in policy_statements(template):
+        if s.get("Effect") != "Allow" or not touches(s, audit_lid, name_param):
+            continue
+        assert "NotAction" not in s, f"{where}: NotAction on the audit table"
+        actions = [str(a) for a in as_list(s["Action"])]
+        for action in actions:
+            bad = [f for f in AUDIT_FORBIDDEN if fnmatch.fnmatchcase(f.lower(), action.lower())]
+            assert not bad, f"{where}: {action} allows {bad} on the append-only audit table"
+        granted.setdefault(where.split(".")[0], set()).update(a.lower() for a in actions)
+
+    # ... and the functions that audit can write (and, to show it, read) the trail.
+    roles = {
+        r["Metadata"]["BuildProperties"]["Binary"]: r["Properties"]["Role"]["Fn::GetAtt"][0]
+        for r in template["Resources"].values()
+        if r.get("Type") == "AWS::Serverless::Function"
+    }
+    for binary, needs in {
+        "auth": {"dynamodb:putitem"},
+        "accounts": {"dynamodb:putitem", "dynamodb:query"},
+        "profile": {"dynamodb:putitem", "dynamodb:query"},
+    }.items():
+        assert binary in roles, f"no function with Binary {binary}"
+        missing = needs - granted.get(roles[binary], set())
+        assert not missing, f"{binary} ({roles[binary]}) lacks {sorted(missing)} on the audit table"

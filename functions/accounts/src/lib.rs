@@ -1,20 +1,22 @@
-//! The `accounts` function: what the hospital's admins and the clinic offices do to
-//! accounts: create staff, register patients, create families' accounts, resend login
-//! information, change usernames, disable and enable.
+//! The `accounts` function: what the hospital's admins and the clinic offices do: create
+//! staff, register and find patients, create families' accounts and link them to more
+//! patients, resend login information, change usernames, disable and enable, and read a
+//! patient's audit trail.
 
+mod links;
+mod patients;
 mod scope;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use portal::domain::{BirthDate, Clinic, EmailAddress, Mrn, PatientId, PersonName, Relationship, Role, Username};
-use portal::http::{empty, field, find, idempotency_key, json, json_response, respond, Caller};
+use portal::domain::{Clinic, EmailAddress, PersonName, Role, Username};
+use portal::http::{empty, field, idempotency_key, json, json_response, serve, Caller};
 use portal::onboarding::{self, NewAccount};
 use portal::ports::PortError;
-use portal::store::accounts::{self, PatientLink};
-use portal::store::patients::{self, Patient};
-use portal::store::audit;
+use portal::store::accounts;
+use portal::store::{audit, patients as stored};
 use portal::{App, Problem};
-use scope::{target_account, Scope, Target};
+use scope::{target_account, Target};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -22,25 +24,26 @@ use std::collections::HashMap;
 pub use portal::routes::ACCOUNTS as ROUTES;
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let (route, params) = match find(ROUTES, &req) {
-        Ok(found) => found,
-        Err(problem) => return problem.into_response(),
-    };
-    let result = match Caller::from_request(&req) {
-        Err(p) => Err(p),
-        Ok(caller) => match route.path {
-            "/api/admin/staff" => create_staff(app, &caller, &req).await,
-            "/api/admin/patients" => create_patient(app, &caller, &req).await,
-            "/api/admin/accounts" => create_account(app, &caller, &req).await,
-            "/api/admin/accounts/{username}" => find_account(app, &caller, &params).await,
-            "/api/admin/accounts/{username}/resend-credentials" => resend(app, &caller, &params).await,
-            "/api/admin/accounts/{username}/username" => change_username(app, &caller, &params, &req).await,
-            "/api/admin/accounts/{username}/disable" => set_enabled(app, &caller, &params, false).await,
-            "/api/admin/accounts/{username}/enable" => set_enabled(app, &caller, &params, true).await,
+    serve(ROUTES, req, |route, params, req| async move {
+        let caller = Caller::from_request(&req)?;
+        let (caller, params, req) = (&caller, &params, &req);
+        match route.path {
+            "/api/admin/staff" => create_staff(app, caller, req).await,
+            "/api/admin/patients" => patients::create(app, caller, req).await,
+            "/api/admin/patients/search" => patients::search(app, caller, req).await,
+            "/api/admin/patients/{patient_id}/audit" => patients::audit_trail(app, caller, params, req).await,
+            "/api/admin/accounts" => links::create_account(app, caller, req).await,
+            "/api/admin/accounts/{username}" => find_account(app, caller, params).await,
+            "/api/admin/accounts/{username}/resend-credentials" => resend(app, caller, params).await,
+            "/api/admin/accounts/{username}/username" => change_username(app, caller, params, req).await,
+            "/api/admin/accounts/{username}/disable" => set_enabled(app, caller, params, false).await,
+            "/api/admin/accounts/{username}/enable" => set_enabled(app, caller, params, true).await,
+            "/api/admin/accounts/{username}/patients" => links::link(app, caller, params, req).await,
+            "/api/admin/accounts/{username}/patients/{patient_id}" => links::unlink(app, caller, params).await,
             _ => Err(Problem::internal()),
-        },
-    };
-    respond(route, &portal::http::request_id(&req), result)
+        }
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -86,79 +89,6 @@ async fn create_staff(app: &App, caller: &Caller, req: &Request) -> Result<Respo
     .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewPatient {
-    given_name: PersonName,
-    family_name: PersonName,
-    birth_date: BirthDate,
-    clinic: String,
-    #[serde(default)]
-    mrn: Option<Mrn>,
-}
-
-fn patient_json(p: &Patient) -> serde_json::Value {
-    json!({ "id": p.id, "given_name": p.given_name, "family_name": p.family_name, "birth_date": p.birth_date, "clinic": p.clinic, "mrn": p.mrn })
-}
-
-async fn create_patient(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
-    let scope = Scope::of(app, caller).await?;
-    let body: NewPatient = json(req)?;
-    let clinic = field("clinic", Clinic::parse(&body.clinic))?;
-    if !scope.covers(clinic.id) {
-        return Err(Problem::forbidden());
-    }
-    let idem = idempotency_key(req)?;
-    portal::store::idempotency::once(app.table.as_ref(), &caller.sub, idem, req.body(), || async {
-        let patient = Patient {
-            id: PatientId::new(),
-            given_name: body.given_name.clone(),
-            family_name: body.family_name.clone(),
-            birth_date: body.birth_date,
-            clinic: clinic.id.to_owned(),
-            mrn: body.mrn.clone(),
-            version: 0,
-        };
-        patients::create(app.table.as_ref(), &patient).await?;
-        audit::record(app.table.as_ref(), &caller.sub, &patient.id, "patient.create", true).await?;
-        Ok((StatusCode::CREATED, patient_json(&patient)))
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewFamilyAccount {
-    username: Username,
-    email: EmailAddress,
-    patient_id: PatientId,
-    relationship: String,
-}
-
-async fn create_account(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
-    let scope = Scope::of(app, caller).await?;
-    let body: NewFamilyAccount = json(req)?;
-    let relationship = field("relationship", Relationship::parse(&body.relationship))?;
-    let table = app.table.as_ref();
-    let patient = patients::get(table, &body.patient_id).await?.ok_or_else(|| Problem::not_found("No patient with this id."))?;
-    if !scope.covers(&patient.clinic) {
-        audit::record(table, &caller.sub, &patient.id, "account.link", false).await?;
-        return Err(Problem::forbidden());
-    }
-    let idem = idempotency_key(req)?;
-    portal::store::idempotency::once(table, &caller.sub, idem, req.body(), || async {
-        let link = PatientLink { patient_id: patient.id, relationship };
-        let new = NewAccount::family(body.username.clone(), body.email.clone(), Some(link));
-        let account = onboarding::create(app, &new).await?;
-        audit::record(table, &caller.sub, &patient.id, "account.link", true).await?;
-        Ok((
-            StatusCode::CREATED,
-            json!({ "username": account.username, "email": account.email, "patient_id": patient.id, "relationship": relationship }),
-        ))
-    })
-    .await
-}
-
 /// "Find an account": what the office needs to help a family on the phone. Staff see the
 /// account's patients of their own clinics only; each patient shown is an audited read.
 async fn find_account(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Response<Body>, Problem> {
@@ -166,16 +96,20 @@ async fn find_account(app: &App, caller: &Caller, params: &HashMap<String, Strin
     let table = app.table.as_ref();
     let theirs = match read {
         Some(read) => read,
-        None => patients::get_many(table, &links.iter().map(|l| l.patient_id).collect::<Vec<_>>()).await?,
+        None => stored::get_many(table, &links.iter().map(|l| l.patient_id).collect::<Vec<_>>()).await?,
     };
-    let mut shown = Vec::new();
-    for patient in theirs.iter().filter(|p| scope.covers(&p.clinic)) {
-        let relationship = links.iter().find(|l| l.patient_id == patient.id).map(|l| l.relationship);
-        audit::record(table, &caller.sub, &patient.id, "account.read", true).await?;
-        let mut entry = patient_json(patient);
-        entry["relationship"] = json!(relationship);
-        shown.push(entry);
-    }
+    let shown: Vec<_> = theirs.iter().filter_map(|p| scope.acting(&p.clinic).map(|acting| (acting, p))).collect();
+    let reads: Vec<_> = shown.iter().map(|(acting, p)| (acting.clone(), p.id)).collect();
+    audit::record_many(app.audit.as_ref(), caller, &reads, "account.read").await?;
+    let shown: Vec<_> = shown
+        .into_iter()
+        .map(|(_, patient)| {
+            let relationship = links.iter().find(|l| l.patient_id == patient.id).map(|l| l.relationship);
+            let mut entry = patients::patient_json(patient);
+            entry["relationship"] = json!(relationship);
+            entry
+        })
+        .collect();
     let kind = if account.roles.contains(&Role::Admin) {
         "admin"
     } else if account.roles.contains(&Role::Staff) {

@@ -1,6 +1,7 @@
 //! Who at the hospital may act on what: admins on everything; office staff on the patients
 //! of their clinics and on the accounts of those patients' families; nobody else.
 
+use portal::access::{caller_account, Acting};
 use portal::domain::{Role, Username};
 use portal::http::Caller;
 use portal::store::accounts::{self, Account, Creation, PatientLink, UsernameRecord};
@@ -14,24 +15,39 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The caller's scope; 401 for a disabled account, 403 for anyone but staff and admins.
     pub async fn of(app: &App, caller: &Caller) -> Result<Scope, Problem> {
+        let (me, _) = caller_account(app, caller).await?;
         if caller.is(Role::Admin) {
-            return Ok(Scope::Everything);
+            Ok(Scope::Everything)
+        } else if caller.is(Role::Staff) {
+            Ok(Scope::Clinics(me.clinics))
+        } else {
+            Err(Problem::forbidden())
         }
-        if !caller.is(Role::Staff) {
-            return Err(Problem::forbidden());
-        }
-        let me = accounts::get_account_only(app.table.as_ref(), &caller.sub).await?.ok_or_else(Problem::forbidden)?;
-        if !me.enabled {
-            return Err(Problem::forbidden());
-        }
-        Ok(Scope::Clinics(me.clinics))
     }
 
     pub fn covers(&self, clinic: &str) -> bool {
         match self {
             Scope::Everything => true,
             Scope::Clinics(mine) => mine.iter().any(|c| c == clinic),
+        }
+    }
+
+    /// In what capacity the caller acts for a patient of `clinic`, if at all.
+    pub fn acting(&self, clinic: &str) -> Option<Acting> {
+        match self {
+            Scope::Everything => Some(Acting::Admin),
+            Scope::Clinics(_) if self.covers(clinic) => Some(Acting::Staff { clinic: clinic.to_owned() }),
+            Scope::Clinics(_) => None,
+        }
+    }
+
+    /// The clinics whose patients the caller may see.
+    pub fn clinics(&self) -> Vec<&str> {
+        match self {
+            Scope::Everything => portal::domain::CLINICS.iter().map(|c| c.id).collect(),
+            Scope::Clinics(mine) => mine.iter().map(String::as_str).collect(),
         }
     }
 }
@@ -47,26 +63,47 @@ pub struct Target {
 }
 
 /// The account named by the `{username}` of the path, if the caller may manage it: admins
-/// any; staff only family accounts with a patient in one of their clinics.
+/// any; staff only family accounts with a patient in one of their clinics. Any other is
+/// "not found", as an unknown one: staff learn nothing of accounts outside their clinics.
 pub async fn target_account(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Target, Problem> {
     let scope = Scope::of(app, caller).await?;
-    let none = || Problem::not_found("No account with this username.");
-    let username = params.get("username").and_then(|u| Username::parse(u).ok()).ok_or_else(none)?;
+    let (rec, account, links) = account_named(app, params).await?;
     let table = app.table.as_ref();
-    let rec = accounts::get_username(table, &username).await?.filter(|r| r.creation != Creation::Reserved).ok_or_else(none)?;
-    let sub = rec.sub.clone().ok_or_else(none)?;
-    let (account, links) = accounts::get_account(table, &sub).await?.ok_or_else(none)?;
     let mut read = None;
     if let Scope::Clinics(_) = scope {
         if !account.roles.is_empty() {
-            return Err(Problem::forbidden());
+            return Err(no_account());
         }
         let ids: Vec<_> = links.iter().map(|l| l.patient_id).collect();
         let theirs = patients::get_many(table, &ids).await?;
         if !theirs.iter().any(|p| scope.covers(&p.clinic)) {
-            return Err(Problem::forbidden());
+            return Err(no_account());
         }
         read = Some(theirs);
     }
     Ok(Target { account, record: rec, links, scope, patients: read })
+}
+
+/// The family account named by the `{username}` of the path, for linking and unlinking
+/// patients: staff and admin accounts are never linked to patients.
+pub async fn family_account(app: &App, params: &HashMap<String, String>) -> Result<(Account, Vec<PatientLink>), Problem> {
+    let (_, account, links) = account_named(app, params).await?;
+    if !account.roles.is_empty() {
+        return Err(no_account());
+    }
+    Ok((account, links))
+}
+
+fn no_account() -> Problem {
+    Problem::not_found("No account with this username.")
+}
+
+/// The account a `{username}` path parameter names, once it is fully created.
+async fn account_named(app: &App, params: &HashMap<String, String>) -> Result<(UsernameRecord, Account, Vec<PatientLink>), Problem> {
+    let username = params.get("username").and_then(|u| Username::parse(u).ok()).ok_or_else(no_account)?;
+    let table = app.table.as_ref();
+    let rec = accounts::get_username(table, &username).await?.filter(|r| r.creation != Creation::Reserved).ok_or_else(no_account)?;
+    let sub = rec.sub.clone().ok_or_else(no_account)?;
+    let (account, links) = accounts::get_account(table, &sub).await?.ok_or_else(no_account)?;
+    Ok((rec, account, links))
 }

@@ -1,41 +1,70 @@
+//! "My Account": who I am and the patients I may act for, my password, and my security
+//! questions.
+
+use crate::signin::{answers, AnswerIn};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use portal::access::{self, caller_account, link_holds, Acting};
 use portal::domain::{GivenPassword, NewPassword};
-use portal::http::{bearer_token, field, json, json_response, Caller};
-use portal::ports::PortError;
-use portal::store::accounts::{self, Account, PatientLink};
+use portal::http::{bearer_token, empty, field, json, json_response, Caller};
+use portal::ports::{PortError, PortResult};
+use portal::store::accounts::{self, Account};
 use portal::store::{audit, patients, throttle};
 use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
+use std::future::Future;
 
-/// The caller's account and patient links. An access token outlives a disable by up to
-/// its lifetime; the account's own flag ends its use at once.
-async fn signed_in(app: &App, caller: &Caller) -> Result<(Account, Vec<PatientLink>), Problem> {
-    match accounts::get_account(app.table.as_ref(), &caller.sub).await? {
-        Some((account, links)) if account.enabled => Ok((account, links)),
-        _ => Err(Problem::unauthenticated()),
-    }
-}
-
-/// "My Account": who I am, and the patients I may act for.
+/// Who I am, and the patients I may act for: a parent's or guardian's link to a child of
+/// 18 or over no longer counts, so that child is not listed.
 pub async fn get(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let table = app.table.as_ref();
-    let (account, links) = signed_in(app, &caller).await?;
+    let (account, links) = caller_account(app, &caller).await?;
     let ids: Vec<_> = links.iter().map(|l| l.patient_id).collect();
     let found = patients::get_many(table, &ids).await?;
-    let mut list = Vec::new();
+    let today = access::today();
+    let mut shown = Vec::new();
     for link in &links {
-        if let Some(p) = found.iter().find(|p| p.id == link.patient_id) {
-            audit::record(table, &caller.sub, &p.id, "account.read", true).await?;
-            list.push(json!({ "id": p.id, "given_name": p.given_name, "relationship": link.relationship }));
+        if let Some(p) = found.iter().find(|p| p.id == link.patient_id && link_holds(link.relationship, p.birth_date, today)) {
+            shown.push((Acting::Holder(link.relationship), p));
         }
     }
+    let reads: Vec<_> = shown.iter().map(|(acting, p)| (acting.clone(), p.id)).collect();
+    audit::record_many(app.audit.as_ref(), &caller, &reads, "account.read").await?;
+    let list: Vec<_> = shown
+        .iter()
+        .map(|(acting, p)| json!({ "id": p.id, "given_name": p.given_name, "relationship": acting.word() }))
+        .collect();
     Ok(json_response(
         StatusCode::OK,
         &json!({ "username": account.username, "email": account.email, "roles": account.roles, "clinics": account.clinics, "patients": list }),
     ))
+}
+
+/// Runs `attempt`, a check of the caller's current password, under the sign-in lock-out:
+/// wrong guesses count as failed sign-ins, and a locked account is refused unchecked.
+async fn with_current_password<F: Future<Output = PortResult<()>>>(app: &App, account: &Account, attempt: F) -> Result<(), Problem> {
+    let table = app.table.as_ref();
+    let name = account.username.key();
+    let wrong = || Problem::invalid("current_password", "current_password is not your current password.");
+    let failures = throttle::signin_failures(table, &name).await?;
+    if failures.is_some_and(|f| f.locked) {
+        return Err(wrong());
+    }
+    match attempt.await {
+        Ok(()) => {
+            if failures.is_some() {
+                throttle::signin_succeeded(table, &name).await?;
+            }
+            Ok(())
+        }
+        Err(PortError::NotAuthorized) => {
+            throttle::signin_failed(table, &name).await?;
+            Err(wrong())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -45,32 +74,47 @@ struct ChangePassword {
     new_password: GivenPassword,
 }
 
-/// "My Account" > "reset password": the current password is required, and wrong guesses
-/// count towards the same lock-out as failed sign-ins.
+/// "My Account" > "reset password": the current password is required.
 pub async fn change_password(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let body: ChangePassword = json(req)?;
     let token = bearer_token(req).ok_or_else(Problem::unauthenticated)?;
-    let (account, _) = signed_in(app, &caller).await?;
+    let (account, _) = caller_account(app, &caller).await?;
     let new = field("new_password", NewPassword::parse(body.new_password.expose(), &[account.username.as_str(), &account.email]))?;
-    let table = app.table.as_ref();
-    let name = account.username.key();
-    let wrong = || Problem::invalid("current_password", "current_password is not your current password.");
-    let failures = throttle::signin_failures(table, &name).await?;
-    if failures.is_some_and(|f| f.locked) {
-        return Err(wrong());
-    }
-    match app.identity.change_password(token, body.current_password.expose(), new.expose()).await {
-        Ok(()) => {
-            if failures.is_some() {
-                throttle::signin_succeeded(table, &name).await?;
-            }
-            Ok(portal::http::empty(StatusCode::NO_CONTENT))
-        }
-        Err(PortError::NotAuthorized) => {
-            throttle::signin_failed(table, &name).await?;
-            Err(wrong())
-        }
-        Err(e) => Err(e.into()),
-    }
+    let change = app.identity.change_password(token, body.current_password.expose(), new.expose());
+    with_current_password(app, &account, change).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// The three questions the account answered, never the answers.
+pub async fn security_questions(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    let (account, _) = caller_account(app, &caller).await?;
+    let list: Vec<_> = account.answers.iter().map(|(q, _)| json!({ "question_id": q.id(), "text": q.text() })).collect();
+    Ok(json_response(StatusCode::OK, &list))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewQuestions {
+    security_questions: Vec<AnswerIn>,
+    current_password: GivenPassword,
+}
+
+/// New security questions and answers, with the current password as proof.
+pub async fn change_security_questions(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    let body: NewQuestions = json(req)?;
+    let answers = answers(&body.security_questions)?;
+    let (mut account, _) = caller_account(app, &caller).await?;
+    // Signing in is the identity provider's one check of a password; the session it opens
+    // never leaves this function.
+    let check = async { app.identity.sign_in(&account.user_id, body.current_password.expose()).await.map(|_| ()) };
+    with_current_password(app, &account, check).await?;
+    account.answers = answers;
+    accounts::update_account(app.table.as_ref(), &account).await.map_err(|e| match e {
+        PortError::Conflict => Problem::conflict("Your account changed meanwhile. Try again."),
+        other => other.into(),
+    })?;
+    Ok(empty(StatusCode::NO_CONTENT))
 }

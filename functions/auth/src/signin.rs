@@ -71,7 +71,7 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AnswerIn {
+pub(crate) struct AnswerIn {
     question_id: QuestionId,
     answer: String,
 }
@@ -86,7 +86,7 @@ struct FirstLogin {
 }
 
 /// Three different questions with non-empty answers, hashed.
-fn answers(given: &[AnswerIn]) -> Result<Vec<(QuestionId, SecretHash)>, Problem> {
+pub(crate) fn answers(given: &[AnswerIn]) -> Result<Vec<(QuestionId, SecretHash)>, Problem> {
     if given.len() != 3 {
         return Err(Problem::invalid("security_questions", "security_questions must hold exactly three questions with answers."));
     }

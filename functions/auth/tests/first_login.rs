@@ -7,7 +7,7 @@ use lambda_http::{Body, Request};
 use portal::adapters::embedded::{FileTable, Outbox};
 use portal::domain::{EmailAddress, Username};
 use portal::onboarding::{self, NewAccount};
-use portal::ports::{Item, Key, PortError, PortResult, Table, Write};
+use portal::ports::{Item, Key, PageOf, PortError, PortResult, Table, Write};
 use portal::App;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +29,9 @@ impl Table for AccountWritesFail {
     }
     async fn query(&self, pk: &str, sk_prefix: &str) -> PortResult<Vec<Item>> {
         self.inner.query(pk, sk_prefix).await
+    }
+    async fn page(&self, pk: &str, page: PageOf<'_>) -> PortResult<Vec<Item>> {
+        self.inner.page(pk, page).await
     }
     async fn write(&self, writes: Vec<Write>) -> PortResult<()> {
         let touches_account = writes.iter().any(|w| matches!(w, Write::Put { item, .. } if item["sk"] == "ACCOUNT"));

@@ -3,15 +3,12 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::domain::CLINICS;
-use portal::http::{find, json_response, request_id, respond};
+use portal::http::{json_response, serve};
 
 pub use portal::routes::CLINICS as ROUTES;
 
 pub async fn handle(req: Request) -> Response<Body> {
-    match find(ROUTES, &req) {
-        Ok((route, _)) => respond(route, &request_id(&req), Ok(json_response(StatusCode::OK, &CLINICS))),
-        Err(problem) => problem.into_response(),
-    }
+    serve(ROUTES, req, |_, _, _| async { Ok(json_response(StatusCode::OK, &CLINICS)) }).await
 }
 
 #[cfg(test)]

@@ -81,14 +81,18 @@ fn embedded(s: &Settings) -> Result<Local, String> {
     let mailer: Arc<dyn Mailer> = outbox.clone();
     let idp = LocalIdp::new(table.clone(), mailer.clone(), Signer::from_pkcs8(&key)?, &s.portal_url);
     let verifier = idp.verifier();
-    Ok(Local { app: App::new(table, Arc::new(idp), mailer, &s.portal_url), verifier, outbox: Some(outbox) })
+    let audit: Arc<dyn Table> = Arc::new(FileTable::open(s.data_dir.join("audit.json"))?);
+    Ok(Local { app: App::new(table, audit, Arc::new(idp), mailer, &s.portal_url), verifier, outbox: Some(outbox) })
 }
 
 async fn aws(s: &Settings) -> Result<Local, String> {
     let sdk = config::load_defaults(config::BehaviorVersion::latest()).await;
     let region = sdk.region().map(|r| r.to_string()).ok_or("AWS_REGION is not set")?;
     let table = env_or("PORTAL_TABLE", "portal");
-    ensure_table(&dynamodb::Client::new(&sdk), &table).await?;
+    let audit_table = env_or("PORTAL_AUDIT_TABLE", "portal-audit");
+    let dynamodb = dynamodb::Client::new(&sdk);
+    ensure_table(&dynamodb, &table).await?;
+    ensure_table(&dynamodb, &audit_table).await?;
     let idp = cognito::Client::new(&sdk);
     let (user_pool_id, client_id) = match (std::env::var("PORTAL_USER_POOL_ID"), std::env::var("PORTAL_CLIENT_ID")) {
         // A deployed stack: the template made the pool, groups and sender identity.
@@ -111,7 +115,7 @@ async fn aws(s: &Settings) -> Result<Local, String> {
     };
     let jwks = fetch_jwks(&jwks_url).await?;
     let verifier = Verifier { issuer: format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"), client_id: client_id.clone(), jwks };
-    let settings = AwsSettings { table, user_pool_id, client_id, mail_from: s.mail_from.clone(), portal_url: s.portal_url.clone() };
+    let settings = AwsSettings { table, audit_table, user_pool_id, client_id, mail_from: s.mail_from.clone(), portal_url: s.portal_url.clone() };
     tracing::info!(table = %settings.table, user_pool = %settings.user_pool_id, "AWS backend ready");
     Ok(Local { app: App::aws(&sdk, &settings), verifier, outbox: None })
 }

@@ -10,6 +10,7 @@ pub enum Function {
     Auth,
     Accounts,
     Clinics,
+    Profile,
 }
 
 impl Function {
@@ -19,6 +20,7 @@ impl Function {
             "auth" => Some(Function::Auth),
             "accounts" => Some(Function::Accounts),
             "clinics" => Some(Function::Clinics),
+            "profile" => Some(Function::Profile),
             _ => None,
         }
     }
@@ -28,6 +30,7 @@ impl Function {
             Function::Auth => auth::handle(app, req).await,
             Function::Accounts => accounts::handle(app, req).await,
             Function::Clinics => clinics::handle(req).await,
+            Function::Profile => profile::handle(app, req).await,
         }
     }
 }

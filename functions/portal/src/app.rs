@@ -7,6 +7,8 @@ use tokio::sync::OnceCell;
 
 pub struct App {
     pub table: Arc<dyn Table>,
+    /// The access audit's own append-only table (see `store::audit`).
+    pub audit: Arc<dyn Table>,
     pub identity: Arc<dyn Identity>,
     pub mailer: Arc<dyn Mailer>,
     /// The portal's public address, for links in emails.
@@ -19,6 +21,7 @@ pub struct App {
 #[derive(Debug, Clone)]
 pub struct AwsSettings {
     pub table: String,
+    pub audit_table: String,
     pub user_pool_id: String,
     pub client_id: String,
     pub mail_from: String,
@@ -30,6 +33,7 @@ impl AwsSettings {
         let var = |name: &str| std::env::var(name).map_err(|_| format!("environment variable {name} is not set"));
         Ok(AwsSettings {
             table: var("PORTAL_TABLE")?,
+            audit_table: var("PORTAL_AUDIT_TABLE")?,
             user_pool_id: var("PORTAL_USER_POOL_ID")?,
             client_id: var("PORTAL_CLIENT_ID")?,
             mail_from: var("PORTAL_MAIL_FROM")?,
@@ -39,8 +43,8 @@ impl AwsSettings {
 }
 
 impl App {
-    pub fn new(table: Arc<dyn Table>, identity: Arc<dyn Identity>, mailer: Arc<dyn Mailer>, portal_url: &str) -> Self {
-        App { table, identity, mailer, portal_url: portal_url.trim_end_matches('/').to_owned(), secret: OnceCell::new() }
+    pub fn new(table: Arc<dyn Table>, audit: Arc<dyn Table>, identity: Arc<dyn Identity>, mailer: Arc<dyn Mailer>, portal_url: &str) -> Self {
+        App { table, audit, identity, mailer, portal_url: portal_url.trim_end_matches('/').to_owned(), secret: OnceCell::new() }
     }
 
     /// The AWS backend: SDK clients built once from one shared configuration.
@@ -53,8 +57,10 @@ impl App {
             mailer.clone(),
             &settings.portal_url,
         );
-        let table = Dynamo::new(aws_sdk_dynamodb::Client::new(sdk), &settings.table);
-        App::new(Arc::new(table), Arc::new(identity), mailer, &settings.portal_url)
+        let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+        let table = Dynamo::new(dynamodb.clone(), &settings.table);
+        let audit = Dynamo::new(dynamodb, &settings.audit_table);
+        App::new(Arc::new(table), Arc::new(audit), Arc::new(identity), mailer, &settings.portal_url)
     }
 
     /// What a Lambda function runs on.

@@ -8,6 +8,8 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
 use std::collections::HashMap;
 
 pub const MAX_BODY: usize = 64 * 1024;
@@ -149,10 +151,30 @@ pub fn request_id(req: &Request) -> String {
     }
 }
 
-/// The answer to a request, logged by request id, route and status only (never its data).
-pub fn respond(route: &Route, request_id: &str, result: Result<Response<Body>, Problem>) -> Response<Body> {
+/// What every function's handler does with a request: find its route (404/405 otherwise),
+/// run `dispatch` on it, and log the answer by request id, route, status and the DynamoDB
+/// calls it cost, never its data.
+pub async fn serve<F, Fut>(routes: &'static [Route], req: Request, dispatch: F) -> Response<Body>
+where
+    F: FnOnce(&'static Route, HashMap<String, String>, Request) -> Fut,
+    Fut: std::future::Future<Output = Result<Response<Body>, Problem>>,
+{
+    let (route, params) = match find(routes, &req) {
+        Ok(found) => found,
+        Err(problem) => return problem.into_response(),
+    };
+    let request_id = request_id(&req);
+    let (result, calls) = crate::calls::counted(dispatch(route, params, req)).await;
     let response = result.unwrap_or_else(Problem::into_response);
-    tracing::info!(request_id, method = %route.method, route = route.path, status = response.status().as_u16(), "answered");
+    tracing::info!(
+        request_id,
+        method = %route.method,
+        route = route.path,
+        status = response.status().as_u16(),
+        dynamodb_reads = calls.reads,
+        dynamodb_writes = calls.writes,
+        "answered"
+    );
     response
 }
 
@@ -168,12 +190,62 @@ pub fn empty(status: StatusCode) -> Response<Body> {
     res
 }
 
+/// Where a list page starts and how long it is: `?limit=` (1 to `max`) and the opaque
+/// `cursor` a previous page answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paging {
+    pub limit: usize,
+    /// The sort key of the last item of the previous page.
+    pub after: Option<String>,
+}
+
+impl Paging {
+    pub fn parse(limit: Option<&str>, cursor: Option<&str>, default: usize, max: usize) -> Result<Paging, Problem> {
+        let limit = match limit {
+            None => default,
+            Some(raw) => raw.parse().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                Problem::invalid("limit", format!("limit must be a whole number from 1 to {max}."))
+            })?,
+        };
+        let after = match cursor {
+            None => None,
+            Some(c) => Some(
+                B64.decode(c)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .filter(|s| !s.is_empty() && s.len() <= 512)
+                    .ok_or_else(|| Problem::invalid("cursor", "cursor is not one this portal gave out."))?,
+            ),
+        };
+        Ok(Paging { limit, after })
+    }
+
+    /// From the query string of a GET.
+    pub fn from_query(req: &Request, default: usize, max: usize) -> Result<Paging, Problem> {
+        let q = req.query_string_parameters_ref();
+        let get = |name: &str| q.and_then(|q| q.first(name));
+        Paging::parse(get("limit"), get("cursor"), default, max)
+    }
+
+    /// The answer's `{"items", "cursor"}`: `items` holds at most `limit` of what was read
+    /// (read `limit + 1` to know whether another page follows), each with its sort key.
+    pub fn answer<T: Serialize>(&self, mut read: Vec<(String, T)>) -> serde_json::Value {
+        let more = read.len() > self.limit;
+        read.truncate(self.limit);
+        let cursor = if more { read.last().map(|(sk, _)| B64.encode(sk)) } else { None };
+        let items: Vec<T> = read.into_iter().map(|(_, item)| item).collect();
+        serde_json::json!({ "items": items, "cursor": cursor })
+    }
+}
+
 /// Who is calling, from the claims the JWT authorizer verified. Nothing the caller sends in
 /// a body, query or header is ever taken as identity.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub sub: String,
     pub roles: Vec<Role>,
+    /// API Gateway's id of this request, for the audit record.
+    pub request_id: String,
 }
 
 impl Caller {
@@ -192,10 +264,14 @@ impl Caller {
             return Err(Problem::unauthenticated());
         }
         let roles = claims.get("cognito:groups").map(|g| parse_groups(g)).unwrap_or_default();
-        Ok(Caller { sub: sub.clone(), roles })
+        Ok(Caller { sub: sub.clone(), roles, request_id: request_id(req) })
     }
     pub fn is(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+    /// Hospital staff or admin, as opposed to an account holder.
+    pub fn is_office(&self) -> bool {
+        !self.roles.is_empty()
     }
 }
 
@@ -305,6 +381,21 @@ mod tests {
         assert_eq!(p.status, 400);
         let big = format!(r#"{{"username":"abc","password":"{}"}}"#, "x".repeat(MAX_BODY));
         assert_eq!(json::<Login>(&req("POST", "/", &big)).unwrap_err().status, 413);
+    }
+
+    #[test]
+    fn paging_reads_limits_and_round_trips_cursors() {
+        assert_eq!(Paging::parse(None, None, 25, 100).unwrap(), Paging { limit: 25, after: None });
+        for bad in ["0", "101", "x", "-1"] {
+            assert_eq!(Paging::parse(Some(bad), None, 25, 100).unwrap_err().field.as_deref(), Some("limit"));
+        }
+        assert_eq!(Paging::parse(None, Some("!!"), 25, 100).unwrap_err().field.as_deref(), Some("cursor"));
+        let page = Paging { limit: 2, after: None };
+        let answer = page.answer(vec![("a".to_owned(), 1), ("b".to_owned(), 2), ("c".to_owned(), 3)]);
+        assert_eq!(answer["items"], serde_json::json!([1, 2]));
+        let next = Paging::parse(None, answer["cursor"].as_str(), 2, 100).unwrap();
+        assert_eq!(next.after.as_deref(), Some("b"));
+        assert_eq!(page.answer(vec![("a".to_owned(), 1)])["cursor"], serde_json::Value::Null);
     }
 
     #[test]

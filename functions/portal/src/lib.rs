@@ -1,8 +1,10 @@
 //! What every function of the portal shares: domain types, the HTTP conventions, the
 //! ports (table, identity, mail) with their embedded and AWS adapters, and the entities.
 
+pub mod access;
 pub mod adapters;
 pub mod app;
+pub mod calls;
 pub mod domain;
 pub mod http;
 pub mod jwt;
@@ -12,6 +14,7 @@ pub mod ports;
 pub mod problem;
 pub mod routes;
 pub mod store;
+pub mod trail;
 
 pub use app::App;
 pub use problem::Problem;

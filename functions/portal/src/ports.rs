@@ -64,6 +64,16 @@ pub enum Write {
     Delete { key: Key, condition: Condition },
 }
 
+/// One page of a partition: the items whose sort key starts with `prefix`, strictly after
+/// the sort key `after` in the page's order, at most `limit` of them.
+#[derive(Debug, Clone, Copy)]
+pub struct PageOf<'a> {
+    pub prefix: &'a str,
+    pub after: Option<&'a str>,
+    pub limit: usize,
+    pub newest_first: bool,
+}
+
 /// Single-table storage: GetItem, BatchGetItem, Query on the partition key, and writes that
 /// are atomic as a group (TransactWriteItems). No Scan exists, by design.
 #[async_trait]
@@ -73,6 +83,8 @@ pub trait Table: Send + Sync {
     async fn get_many(&self, keys: &[Key]) -> PortResult<Vec<Item>>;
     /// All items of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
     async fn query(&self, pk: &str, sk_prefix: &str) -> PortResult<Vec<Item>>;
+    /// One page of partition `pk`, in sort-key order (or reversed when `newest_first`).
+    async fn page(&self, pk: &str, page: PageOf<'_>) -> PortResult<Vec<Item>>;
     /// All writes happen, or none. At most 25.
     async fn write(&self, writes: Vec<Write>) -> PortResult<()>;
 }

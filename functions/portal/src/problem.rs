@@ -67,6 +67,12 @@ impl Problem {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed",
             "Your account may not do this.")
     }
+    /// The caller may use the route but not change this field.
+    pub fn forbidden_field(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        let mut p = Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail);
+        p.field = Some(field.into());
+        p
+    }
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail)
     }

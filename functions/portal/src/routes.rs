@@ -20,6 +20,8 @@ pub const AUTH: &[Route] = &[
     Route::new(Method::POST, "/api/auth/logout", Auth::Jwt),
     Route::new(Method::GET, "/api/account", Auth::Jwt),
     Route::new(Method::POST, "/api/account/password", Auth::Jwt),
+    Route::new(Method::GET, "/api/account/security-questions", Auth::Jwt),
+    Route::new(Method::PUT, "/api/account/security-questions", Auth::Jwt),
 ];
 
 pub const ACCOUNTS: &[Route] = &[
@@ -31,12 +33,24 @@ pub const ACCOUNTS: &[Route] = &[
     Route::new(Method::PUT, "/api/admin/accounts/{username}/username", Auth::Jwt),
     Route::new(Method::POST, "/api/admin/accounts/{username}/disable", Auth::Jwt),
     Route::new(Method::POST, "/api/admin/accounts/{username}/enable", Auth::Jwt),
+    Route::new(Method::POST, "/api/admin/accounts/{username}/patients", Auth::Jwt),
+    Route::new(Method::DELETE, "/api/admin/accounts/{username}/patients/{patient_id}", Auth::Jwt),
+    Route::new(Method::POST, "/api/admin/patients/search", Auth::Jwt),
+    Route::new(Method::GET, "/api/admin/patients/{patient_id}/audit", Auth::Jwt),
+];
+
+pub const PROFILE: &[Route] = &[
+    Route::new(Method::GET, "/api/patients/{patient_id}/demographics", Auth::Jwt),
+    Route::new(Method::PUT, "/api/patients/{patient_id}/demographics", Auth::Jwt),
+    Route::new(Method::GET, "/api/patients/{patient_id}/additional-info", Auth::Jwt),
+    Route::new(Method::PUT, "/api/patients/{patient_id}/additional-info", Auth::Jwt),
+    Route::new(Method::GET, "/api/patients/{patient_id}/access-log", Auth::Jwt),
 ];
 
 pub const CLINICS: &[Route] = &[Route::new(Method::GET, "/api/clinics", Auth::None)];
 
 /// Each function (by crate name) with its routes.
-pub const FUNCTIONS: [(&str, &[Route]); 3] = [("auth", AUTH), ("accounts", ACCOUNTS), ("clinics", CLINICS)];
+pub const FUNCTIONS: [(&str, &[Route]); 4] = [("auth", AUTH), ("accounts", ACCOUNTS), ("clinics", CLINICS), ("profile", PROFILE)];
 
 /// The function (by crate name) and route that take a request, with its path parameters;
 /// or the problem for a request no route takes: 405 with `Allow` when its path is a route's

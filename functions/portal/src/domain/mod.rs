@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod clinic;
+pub mod contact;
 pub mod names;
 pub mod password;
 pub mod patient;
@@ -10,6 +11,7 @@ pub mod questions;
 
 pub use account::{Relationship, Role};
 pub use clinic::{Clinic, CLINICS};
+pub use contact::{Address, Bounded, EmergencyContact, Line, Pharmacy, Phone, PhoneKind, PhoneNumber};
 pub use names::{EmailAddress, Mrn, PersonName, Username};
 pub use password::{GivenPassword, NewPassword, Opaque, TemporaryPassword};
 pub use patient::{BirthDate, PatientId};

@@ -49,6 +49,15 @@ impl BirthDate {
         Ok(BirthDate(date))
     }
 }
+impl BirthDate {
+    /// Whole years of age on `day`. Someone born on 29 February comes of age on 1 March
+    /// in a common year.
+    pub fn age_on(&self, day: Date) -> i32 {
+        let had_birthday = (day.month() as u8, day.day()) >= (self.0.month() as u8, self.0.day());
+        day.year() - self.0.year() - if had_birthday { 0 } else { 1 }
+    }
+}
+
 impl TryFrom<String> for BirthDate {
     type Error = Reason;
     fn try_from(s: String) -> Result<Self, Reason> {
@@ -72,6 +81,18 @@ mod tests {
         for bad in ["2019-02-30", "not-a-date", "2999-01-01", "1899-12-31", "2019-4-1"] {
             assert!(BirthDate::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn ages_turn_on_the_birthday() {
+        let born = BirthDate::parse("2008-06-15").unwrap();
+        let day = |s| Date::parse(s, format_description!("[year]-[month]-[day]")).unwrap();
+        assert_eq!(born.age_on(day("2026-06-14")), 17);
+        assert_eq!(born.age_on(day("2026-06-15")), 18);
+        assert_eq!(born.age_on(day("2008-06-15")), 0);
+        let leap = BirthDate::parse("2008-02-29").unwrap();
+        assert_eq!(leap.age_on(day("2026-02-28")), 17);
+        assert_eq!(leap.age_on(day("2026-03-01")), 18);
     }
 
     #[test]

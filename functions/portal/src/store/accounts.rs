@@ -122,13 +122,48 @@ pub async fn store_new_account(
         Write::Put { item: to_item(&username_key(&rec.username), rec, None)?, condition: Condition::Present },
     ];
     if let Some(link) = link {
-        let fwd = Key::new(format!("ACCOUNT#{}", account.sub), format!("PATIENT#{}", link.patient_id));
-        let back = Key::new(format!("PATIENT#{}", link.patient_id), format!("ACCOUNT#{}", account.sub));
-        let holder = HolderLink { sub: account.sub.clone(), relationship: link.relationship };
-        writes.push(Write::Put { item: to_item(&fwd, link, None)?, condition: Condition::None });
-        writes.push(Write::Put { item: to_item(&back, &holder, None)?, condition: Condition::None });
+        writes.extend(link_writes(&account.sub, link)?);
     }
     table.write(writes).await
+}
+
+/// Both directions of a link: the account lists its patients, the patient its holders.
+fn link_keys(sub: &str, patient_id: &PatientId) -> (Key, Key) {
+    (
+        Key::new(format!("ACCOUNT#{sub}"), format!("PATIENT#{patient_id}")),
+        Key::new(format!("PATIENT#{patient_id}"), format!("ACCOUNT#{sub}")),
+    )
+}
+
+fn link_writes(sub: &str, link: &PatientLink) -> PortResult<[Write; 2]> {
+    let (fwd, back) = link_keys(sub, &link.patient_id);
+    let holder = HolderLink { sub: sub.to_owned(), relationship: link.relationship };
+    Ok([
+        Write::Put { item: to_item(&fwd, link, None)?, condition: Condition::None },
+        Write::Put { item: to_item(&back, &holder, None)?, condition: Condition::None },
+    ])
+}
+
+/// Lets the account act for one more patient.
+pub async fn link(table: &dyn Table, sub: &str, link: &PatientLink) -> PortResult<()> {
+    table.write(link_writes(sub, link)?.into()).await
+}
+
+/// Ends the account's link to the patient; nothing happens when there was none.
+pub async fn unlink(table: &dyn Table, sub: &str, patient_id: &PatientId) -> PortResult<()> {
+    let (fwd, back) = link_keys(sub, patient_id);
+    table
+        .write(vec![Write::Delete { key: fwd, condition: Condition::None }, Write::Delete { key: back, condition: Condition::None }])
+        .await
+}
+
+/// The accounts that hold a link to the patient, with their relationship.
+pub async fn holders(table: &dyn Table, patient_id: &PatientId) -> PortResult<Vec<(String, Relationship)>> {
+    let mut out = Vec::new();
+    for item in table.query(&format!("PATIENT#{patient_id}"), "ACCOUNT#").await? {
+        out.extend(from_item::<HolderLink>(item)?.map(|h| (h.sub, h.relationship)));
+    }
+    Ok(out)
 }
 
 /// Writes the account if nobody changed it since it was read (optimistic concurrency).

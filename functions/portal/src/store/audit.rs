@@ -1,42 +1,95 @@
 //! The access audit: one append-only record per read or write of patient data, saying
-//! who, acting for whom, what, when and with what outcome. No PHI: ids and words only.
+//! who (and in what role), for which patient, what, when, with what outcome and in which
+//! request. No PHI: ids and words only. It lives in its own table, which the functions may
+//! add to but never change (their IAM grants PutItem and no UpdateItem or DeleteItem).
+//!
+//! | item         | pk                 | sk                          |
+//! |--------------|--------------------|-----------------------------|
+//! | audit record | AUDIT#<patient id> | <time, microseconds>#<uuid> |
 
-use super::{now_rfc3339, to_item};
+use super::{from_item, sk_of, to_item};
+use crate::access::Acting;
 use crate::domain::PatientId;
-use crate::ports::{Condition, Key, PortResult, Table, Write};
+use crate::http::Caller;
+use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
+use time::macros::format_description;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AuditRecord {
+    /// RFC 3339 UTC with a fixed six-digit fraction, so text order is time order.
     pub at: String,
     /// The caller's `sub`.
     pub actor: String,
+    /// "admin", "staff", "self", "parent", "guardian", or "family" (a family account
+    /// without a link to the patient).
+    pub role: String,
+    /// For staff allowed in: the patient's clinic they acted through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clinic: Option<String>,
     pub patient_id: PatientId,
-    /// e.g. "patient.create", "account.link", "account.read".
+    /// e.g. "demographics.read", "account.link", "patient.search".
     pub action: String,
     /// "allowed" or "denied".
     pub outcome: String,
+    pub request_id: String,
 }
 
-pub async fn record(table: &dyn Table, actor: &str, patient_id: &PatientId, action: &str, allowed: bool) -> PortResult<()> {
-    let at = now_rfc3339();
+fn now_precise() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"))
+        .unwrap_or_default()
+}
+
+fn partition(patient_id: &PatientId) -> String {
+    format!("AUDIT#{patient_id}")
+}
+
+fn new_record(caller: &Caller, acting: &Acting, patient_id: &PatientId, action: &str, allowed: bool) -> (Key, AuditRecord) {
+    let at = now_precise();
+    let key = Key::new(partition(patient_id), format!("{at}#{}", uuid::Uuid::new_v4()));
     let rec = AuditRecord {
-        at: at.clone(),
-        actor: actor.to_owned(),
+        at,
+        actor: caller.sub.clone(),
+        role: acting.word().to_owned(),
+        clinic: acting.clinic().map(str::to_owned),
         patient_id: *patient_id,
         action: action.to_owned(),
         outcome: if allowed { "allowed" } else { "denied" }.to_owned(),
+        request_id: caller.request_id.clone(),
     };
-    let key = Key::new(format!("AUDIT#{patient_id}"), format!("{at}#{}", uuid::Uuid::new_v4()));
-    // Absent: an audit record is never overwritten.
-    table.write(vec![Write::Put { item: to_item(&key, &rec, None)?, condition: Condition::Absent }]).await
+    (key, rec)
 }
 
-/// A patient's audit trail, oldest first.
-pub async fn for_patient(table: &dyn Table, patient_id: &PatientId) -> PortResult<Vec<AuditRecord>> {
+/// Records one access, allowed unless `acting` is `Denied`. Callers write it before they
+/// answer with (or change) the data, so nothing is shown or changed without its record.
+pub async fn record(audit: &dyn Table, caller: &Caller, acting: &Acting, patient_id: &PatientId, action: &str) -> PortResult<()> {
+    record_many(audit, caller, &[(acting.clone(), *patient_id)], action).await
+}
+
+/// Records one access per patient of a list (a search page, an account's patients), 25 to
+/// a round trip.
+pub async fn record_many(audit: &dyn Table, caller: &Caller, reads: &[(Acting, PatientId)], action: &str) -> PortResult<()> {
+    for chunk in reads.chunks(25) {
+        let mut writes = Vec::with_capacity(chunk.len());
+        for (acting, patient_id) in chunk {
+            let (key, rec) = new_record(caller, acting, patient_id, action, !matches!(acting, Acting::Denied(_)));
+            // Absent: an audit record is never overwritten.
+            writes.push(Write::Put { item: to_item(&key, &rec, None)?, condition: Condition::Absent });
+        }
+        audit.write(writes).await?;
+    }
+    Ok(())
+}
+
+/// One page of a patient's audit trail, newest first, after the record whose sort key
+/// is `after`; each with its sort key, the cursor of the next page.
+pub async fn page(audit: &dyn Table, patient_id: &PatientId, after: Option<&str>, limit: usize) -> PortResult<Vec<(String, AuditRecord)>> {
+    let page = PageOf { prefix: "", after, limit, newest_first: true };
     let mut out = Vec::new();
-    for item in table.query(&format!("AUDIT#{patient_id}"), "").await? {
-        out.extend(super::from_item::<AuditRecord>(item)?);
+    for item in audit.page(&partition(patient_id), page).await? {
+        let sk = sk_of(&item).to_owned();
+        out.extend(from_item::<AuditRecord>(item)?.map(|r| (sk, r)));
     }
     Ok(out)
 }

@@ -1,6 +1,14 @@
+//! Patients: the record the office registers ("Pt Demographics" lives in it), its
+//! "Additional information", and the per-clinic index the office searches.
+//!
+//! Search index items live in partition `CLINIC#<clinic>` under three sort keys per
+//! patient, `NAME#<family>|<given>#<id>`, `DOB#<date>#<id>` and `MRN#<mrn>#<id>`, each
+//! holding what a search result shows. A search is one Query per clinic, never a Scan;
+//! the index items are written in the same transaction as the patient.
+
 use super::{from_item, to_item};
-use crate::domain::{BirthDate, Mrn, PatientId, PersonName};
-use crate::ports::{Condition, Key, PortResult, Table, Write};
+use crate::domain::{Address, Bounded, BirthDate, EmailAddress, EmergencyContact, Mrn, PatientId, PersonName, Pharmacy, Phone};
+use crate::ports::{Condition, Item, Key, PageOf, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -10,18 +18,111 @@ pub struct Patient {
     pub family_name: PersonName,
     pub birth_date: BirthDate,
     pub clinic: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mrn: Option<Mrn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    #[serde(default)]
+    pub phones: Bounded<Phone, 0, 5>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailAddress>,
     pub version: u64,
+}
+
+impl Patient {
+    /// A newly registered patient: nothing but what the office entered.
+    pub fn new(given_name: PersonName, family_name: PersonName, birth_date: BirthDate, clinic: &str, mrn: Option<Mrn>) -> Self {
+        Patient {
+            id: PatientId::new(),
+            given_name,
+            family_name,
+            birth_date,
+            clinic: clinic.to_owned(),
+            mrn,
+            address: None,
+            phones: Bounded::default(),
+            email: None,
+            version: 0,
+        }
+    }
+}
+
+/// "Additional information": emergency contacts and the preferred pharmacy.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AdditionalInfo {
+    pub emergency_contacts: Bounded<EmergencyContact, 0, 10>,
+    pub pharmacy: Option<Pharmacy>,
+    /// 0 until first saved.
+    pub version: u64,
+}
+
+/// What a search result shows of a patient.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Found {
+    pub id: PatientId,
+    pub given_name: PersonName,
+    pub family_name: PersonName,
+    pub birth_date: BirthDate,
+    pub clinic: String,
 }
 
 pub fn patient_key(id: &PatientId) -> Key {
     Key::new(format!("PATIENT#{id}"), "PATIENT")
 }
 
+pub fn info_key(id: &PatientId) -> Key {
+    Key::new(format!("PATIENT#{id}"), "INFO")
+}
+
+/// Lower case, single spaces, and none of the characters the sort keys use as separators.
+pub fn fold(s: &str) -> String {
+    s.to_lowercase().replace(['#', '|'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn index_keys(p: &Patient) -> Vec<Key> {
+    let pk = format!("CLINIC#{}", p.clinic);
+    let mut keys = vec![
+        Key::new(&pk, format!("NAME#{}|{}#{}", fold(p.family_name.as_str()), fold(p.given_name.as_str()), p.id)),
+        Key::new(&pk, format!("DOB#{}#{}", String::from(p.birth_date), p.id)),
+    ];
+    if let Some(mrn) = &p.mrn {
+        keys.push(Key::new(&pk, format!("MRN#{}#{}", String::from(mrn.clone()).to_uppercase(), p.id)));
+    }
+    keys
+}
+
+fn index_puts(p: &Patient) -> PortResult<Vec<Write>> {
+    let found = Found {
+        id: p.id,
+        given_name: p.given_name.clone(),
+        family_name: p.family_name.clone(),
+        birth_date: p.birth_date,
+        clinic: p.clinic.clone(),
+    };
+    index_keys(p)
+        .iter()
+        .map(|k| Ok(Write::Put { item: to_item(k, &found, None)?, condition: Condition::None }))
+        .collect()
+}
+
 pub async fn create(table: &dyn Table, patient: &Patient) -> PortResult<()> {
-    let item = to_item(&patient_key(&patient.id), patient, None)?;
-    table.write(vec![Write::Put { item, condition: Condition::Absent }]).await
+    let mut writes = vec![Write::Put { item: to_item(&patient_key(&patient.id), patient, None)?, condition: Condition::Absent }];
+    writes.extend(index_puts(patient)?);
+    table.write(writes).await
+}
+
+/// Writes `next` over `current` if nobody changed the patient since it was read (else
+/// `Conflict`), moving its search index entries along when names or birth date changed.
+pub async fn update(table: &dyn Table, current: &Patient, mut next: Patient) -> PortResult<Patient> {
+    next.version = current.version + 1;
+    let mut writes = vec![Write::Put { item: to_item(&patient_key(&next.id), &next, None)?, condition: Condition::Version(current.version) }];
+    let (old, new) = (index_keys(current), index_keys(&next));
+    if old != new {
+        writes.extend(old.into_iter().filter(|k| !new.contains(k)).map(|key| Write::Delete { key, condition: Condition::None }));
+        writes.extend(index_puts(&next)?);
+    }
+    table.write(writes).await?;
+    Ok(next)
 }
 
 pub async fn get(table: &dyn Table, id: &PatientId) -> PortResult<Option<Patient>> {
@@ -40,6 +141,34 @@ pub async fn get_many(table: &dyn Table, ids: &[PatientId]) -> PortResult<Vec<Pa
     let mut out = Vec::new();
     for item in table.get_many(&keys).await? {
         out.extend(from_item::<Patient>(item)?);
+    }
+    Ok(out)
+}
+
+/// The stored additional information among items read with the patient, or the empty one.
+pub fn info_in(items: Vec<Item>) -> PortResult<AdditionalInfo> {
+    for item in items {
+        if super::sk_of(&item) == "INFO" {
+            return Ok(from_item(item)?.unwrap_or_default());
+        }
+    }
+    Ok(AdditionalInfo::default())
+}
+
+pub async fn save_info(table: &dyn Table, id: &PatientId, current_version: u64, info: &AdditionalInfo) -> PortResult<AdditionalInfo> {
+    let next = AdditionalInfo { version: current_version + 1, ..info.clone() };
+    let condition = if current_version == 0 { Condition::Absent } else { Condition::Version(current_version) };
+    table.write(vec![Write::Put { item: to_item(&info_key(id), &next, None)?, condition }]).await?;
+    Ok(next)
+}
+
+/// One page of a clinic's index entries starting with `prefix`, after sort key `after`.
+pub async fn search_clinic(table: &dyn Table, clinic: &str, prefix: &str, after: Option<&str>, limit: usize) -> PortResult<Vec<(String, Found)>> {
+    let page = PageOf { prefix, after, limit, newest_first: false };
+    let mut out = Vec::new();
+    for item in table.page(&format!("CLINIC#{clinic}"), page).await? {
+        let sk = super::sk_of(&item).to_owned();
+        out.extend(from_item::<Found>(item)?.map(|f| (sk, f)));
     }
     Ok(out)
 }

@@ -2,7 +2,8 @@
 //! condition expressions, and TransactWriteItems for groups. Items go through serde_dynamo.
 
 use super::port_error;
-use crate::ports::{Condition, Item, Key, PortError, PortResult, Table, Write};
+use crate::calls;
+use crate::ports::{Condition, Item, Key, PageOf, PortError, PortResult, Table, Write};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
@@ -48,6 +49,7 @@ impl Dynamo {
 #[async_trait]
 impl Table for Dynamo {
     async fn get(&self, key: &Key) -> PortResult<Option<Item>> {
+        calls::read();
         let out = self
             .client
             .get_item()
@@ -73,6 +75,7 @@ impl Table for Dynamo {
                 .consistent_read(true)
                 .build()
                 .map_err(|e| PortError::Internal(e.to_string()))?;
+            calls::read();
             let res = self
                 .client
                 .batch_get_item()
@@ -105,6 +108,7 @@ impl Table for Dynamo {
                 q.key_condition_expression("pk = :pk AND begins_with(sk, :p)")
                     .expression_attribute_values(":p", AttributeValue::S(sk_prefix.to_owned()))
             };
+            calls::read();
             let res = q.send().await.map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
             for attrs in res.items.unwrap_or_default() {
                 out.push(from_attrs(attrs)?);
@@ -116,7 +120,53 @@ impl Table for Dynamo {
         }
     }
 
+    /// A key condition can hold one range test on the sort key, so the page's start is
+    /// inclusive (`BETWEEN`, `>=`, `<=`) and the item at `after` itself is dropped here.
+    async fn page(&self, pk: &str, page: PageOf<'_>) -> PortResult<Vec<Item>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .scan_index_forward(!page.newest_first)
+                .limit(i32::try_from(page.limit + 1).unwrap_or(i32::MAX))
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+                .set_exclusive_start_key(start.take());
+            let value = |name: &str, v: String| (name.to_owned(), AttributeValue::S(v));
+            // The highest code point: every key that starts with the prefix sorts below it.
+            let end = format!("{}\u{10FFFF}", page.prefix);
+            let (condition, values): (&str, Vec<(String, AttributeValue)>) = match (page.after, page.prefix.is_empty(), page.newest_first) {
+                (None, true, _) => ("pk = :pk", vec![]),
+                (None, false, _) => ("pk = :pk AND begins_with(sk, :p)", vec![value(":p", page.prefix.to_owned())]),
+                (Some(a), true, false) => ("pk = :pk AND sk >= :a", vec![value(":a", a.to_owned())]),
+                (Some(a), true, true) => ("pk = :pk AND sk <= :a", vec![value(":a", a.to_owned())]),
+                (Some(a), false, false) => ("pk = :pk AND sk BETWEEN :a AND :b", vec![value(":a", a.to_owned()), value(":b", end)]),
+                (Some(a), false, true) => ("pk = :pk AND sk BETWEEN :b AND :a", vec![value(":a", a.to_owned()), value(":b", page.prefix.to_owned())]),
+            };
+            q = q.key_condition_expression(condition);
+            for (name, v) in values {
+                q = q.expression_attribute_values(name, v);
+            }
+            calls::read();
+            let res = q.send().await.map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
+            for attrs in res.items.unwrap_or_default() {
+                let item = from_attrs(attrs)?;
+                if page.after.is_none_or(|a| crate::store::sk_of(&item) != a) && out.len() < page.limit {
+                    out.push(item);
+                }
+            }
+            match res.last_evaluated_key {
+                Some(k) if !k.is_empty() && out.len() < page.limit => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     async fn write(&self, writes: Vec<Write>) -> PortResult<()> {
+        calls::write();
         if writes.len() == 1 {
             return match writes.into_iter().next() {
                 Some(Write::Put { item, condition: c }) => {

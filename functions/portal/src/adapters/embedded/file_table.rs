@@ -1,7 +1,7 @@
 //! The single table in memory, saved to one JSON file after every write (write to a temp
 //! file, then rename), so a restart keeps the data and a crash never leaves half a file.
 
-use crate::ports::{Condition, Item, Key, PortError, PortResult, Table, Write};
+use crate::ports::{Condition, Item, Key, PageOf, PortError, PortResult, Table, Write};
 use async_trait::async_trait;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -81,6 +81,24 @@ impl Table for FileTable {
             .collect())
     }
 
+    async fn page(&self, pk: &str, page: PageOf<'_>) -> PortResult<Vec<Item>> {
+        let items = self.lock()?;
+        let in_partition = items
+            .range((pk.to_owned(), page.prefix.to_owned())..)
+            .take_while(|((p, s), _)| p == pk && s.starts_with(page.prefix));
+        let beyond = |s: &str| match page.after {
+            None => true,
+            Some(after) if page.newest_first => s < after,
+            Some(after) => s > after,
+        };
+        let chosen: Vec<Item> = if page.newest_first {
+            in_partition.collect::<Vec<_>>().into_iter().rev().filter(|((_, s), _)| beyond(s)).take(page.limit).map(|(_, i)| i.clone()).collect()
+        } else {
+            in_partition.filter(|((_, s), _)| beyond(s)).take(page.limit).map(|(_, i)| i.clone()).collect()
+        };
+        Ok(chosen)
+    }
+
     async fn write(&self, writes: Vec<Write>) -> PortResult<()> {
         let mut items = self.lock()?;
         let key_of = |w: &Write| -> PortResult<(String, String)> {
@@ -146,6 +164,15 @@ mod tests {
         t.write(vec![Write::Put { item: item("a", "2x", 1), condition: Condition::None }]).await.unwrap();
         assert_eq!(t.query("a", "2").await.unwrap().len(), 1);
         assert_eq!(t.query("a", "").await.unwrap().len(), 2);
+
+        let page = |after, newest_first| PageOf { prefix: "2", after, limit: 1, newest_first };
+        t.write(vec![Write::Put { item: item("a", "2y", 1), condition: Condition::None }]).await.unwrap();
+        let sks = |items: Vec<Item>| items.iter().map(|i| i["sk"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        assert_eq!(sks(t.page("a", page(None, false)).await.unwrap()), ["2x"]);
+        assert_eq!(sks(t.page("a", page(Some("2x"), false)).await.unwrap()), ["2y"]);
+        assert!(t.page("a", page(Some("2y"), false)).await.unwrap().is_empty());
+        assert_eq!(sks(t.page("a", page(None, true)).await.unwrap()), ["2y"]);
+        assert_eq!(sks(t.page("a", page(Some("2y"), true)).await.unwrap()), ["2x"]);
         let reopened = FileTable::open(dir.join("t.json")).unwrap();
         assert_eq!(reopened.get(&Key::new("a", "1")).await.unwrap().unwrap()["version"], 2);
     }

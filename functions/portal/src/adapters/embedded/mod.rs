@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub fn app_on(table: Arc<dyn Table>, mailer: Arc<dyn Mailer>, portal_url: &str) -> Result<(App, Verifier), String> {
     let idp = LocalIdp::new(table.clone(), mailer.clone(), Signer::from_pkcs8(&Signer::generate_pkcs8()?)?, portal_url);
     let verifier = idp.verifier();
-    Ok((App::new(table, Arc::new(idp), mailer, portal_url), verifier))
+    Ok((App::new(table, Arc::new(FileTable::in_memory()), Arc::new(idp), mailer, portal_url), verifier))
 }
 
 /// The embedded backend entirely in memory, mail into a temporary outbox.

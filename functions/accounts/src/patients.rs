@@ -1,0 +1,142 @@
+//! What the office does with patients: register them, search their clinics' patients, and
+//! read a patient's audit trail.
+
+use crate::scope::Scope;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use portal::access::{self, Who};
+use portal::domain::{BirthDate, Clinic, Mrn, PersonName};
+use portal::http::{field, idempotency_key, json, json_response, Caller, Paging};
+use portal::store::audit;
+use portal::store::patients::{self as stored, fold, Found, Patient};
+use portal::trail::{self, Reader};
+use portal::{App, Problem};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+pub fn patient_json(p: &Patient) -> serde_json::Value {
+    json!({ "id": p.id, "given_name": p.given_name, "family_name": p.family_name, "birth_date": p.birth_date, "clinic": p.clinic, "mrn": p.mrn })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPatient {
+    given_name: PersonName,
+    family_name: PersonName,
+    birth_date: BirthDate,
+    clinic: String,
+    #[serde(default)]
+    mrn: Option<Mrn>,
+}
+
+pub async fn create(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
+    let scope = Scope::of(app, caller).await?;
+    let body: NewPatient = json(req)?;
+    let clinic = field("clinic", Clinic::parse(&body.clinic))?;
+    let acting = scope.acting(clinic.id).ok_or_else(Problem::forbidden)?;
+    let idem = idempotency_key(req)?;
+    portal::store::idempotency::once(app.table.as_ref(), &caller.sub, idem, req.body(), || async {
+        let patient = Patient::new(body.given_name.clone(), body.family_name.clone(), body.birth_date, clinic.id, body.mrn.clone());
+        audit::record(app.audit.as_ref(), caller, &acting, &patient.id, "patient.create").await?;
+        stored::create(app.table.as_ref(), &patient).await?;
+        Ok((StatusCode::CREATED, patient_json(&patient)))
+    })
+    .await
+}
+
+/// What a search looks for, as the start of the sort keys of the clinics' patient index.
+fn index_prefix(query: &str) -> Result<String, Problem> {
+    let q = query.trim();
+    let bad = |why: &str| Problem::invalid("query", format!("query {why}."));
+    if q.chars().count() < 2 || q.chars().count() > 100 || q.chars().any(char::is_control) {
+        return Err(bad("must be 2 to 100 characters: a name, a date of birth or an MRN"));
+    }
+    let us_date = q.split('/').collect::<Vec<_>>();
+    let iso = match us_date.as_slice() {
+        [m, d, y] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => format!("{y}-{m:0>2}-{d:0>2}"),
+        _ => q.to_owned(),
+    };
+    if let Ok(date) = BirthDate::parse(&iso) {
+        return Ok(format!("DOB#{}#", String::from(date)));
+    }
+    if q.chars().any(|c| c.is_ascii_digit()) {
+        let mrn = Mrn::parse(q).map_err(|_| bad("with digits must be an MRN or a date of birth written YYYY-MM-DD or MM/DD/YYYY"))?;
+        return Ok(format!("MRN#{}#", String::from(mrn).to_uppercase()));
+    }
+    let (family, given) = match q.split_once(',') {
+        Some((family, given)) => (fold(family), Some(fold(given))),
+        None => {
+            let folded = fold(q);
+            match folded.rsplit_once(' ') {
+                Some((given, family)) => (family.to_owned(), Some(given.to_owned())),
+                None => (folded, None),
+            }
+        }
+    };
+    if family.is_empty() {
+        return Err(bad("must name the family name"));
+    }
+    Ok(match given {
+        Some(given) => format!("NAME#{family}|{given}"),
+        None => format!("NAME#{family}"),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Search {
+    query: String,
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+/// Finds patients of the caller's clinics by name, date of birth or MRN. The query is in
+/// the body because it is PHI; every patient listed is an audited read.
+pub async fn search(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
+    let scope = Scope::of(app, caller).await?;
+    let body: Search = json(req)?;
+    let paging = Paging::parse(body.limit.map(|n| n.to_string()).as_deref(), body.cursor.as_deref(), 20, 50)?;
+    let prefix = index_prefix(&body.query)?;
+    if paging.after.as_deref().is_some_and(|a| !a.starts_with(&prefix)) {
+        return Err(Problem::invalid("cursor", "cursor belongs to another search."));
+    }
+    let mut found: Vec<(String, Found)> = Vec::new();
+    for clinic in scope.clinics() {
+        found.extend(stored::search_clinic(app.table.as_ref(), clinic, &prefix, paging.after.as_deref(), paging.limit + 1).await?);
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.truncate(paging.limit + 1);
+    let reads: Vec<_> = found.iter().take(paging.limit).filter_map(|(_, f)| scope.acting(&f.clinic).map(|a| (a, f.id))).collect();
+    audit::record_many(app.audit.as_ref(), caller, &reads, "patient.search").await?;
+    Ok(json_response(StatusCode::OK, &paging.answer(found)))
+}
+
+/// The patient's audit trail, newest first, for the office.
+pub async fn audit_trail(app: &App, caller: &Caller, params: &HashMap<String, String>, req: &Request) -> Result<Response<Body>, Problem> {
+    let paging = Paging::from_query(req, 25, 100)?;
+    let raw = params.get("patient_id").map(String::as_str).unwrap_or_default();
+    let grant = access::patient(app, caller, raw, Who::Office, "audit.read").await?;
+    let page = trail::page(app, caller, &grant.patient.id, &paging, Reader::Office).await?;
+    Ok(json_response(StatusCode::OK, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_prefix;
+
+    #[test]
+    fn queries_become_index_prefixes() {
+        assert_eq!(index_prefix("Smi").unwrap(), "NAME#smi");
+        assert_eq!(index_prefix("Smith, Jo").unwrap(), "NAME#smith|jo");
+        assert_eq!(index_prefix("Mary Ann  Smith").unwrap(), "NAME#smith|mary ann");
+        assert_eq!(index_prefix("2015-03-09").unwrap(), "DOB#2015-03-09#");
+        assert_eq!(index_prefix("3/9/2015").unwrap(), "DOB#2015-03-09#");
+        assert_eq!(index_prefix("ab123").unwrap(), "MRN#AB123#");
+        for bad in ["a", "12-34", ", Jo", &"x".repeat(101)] {
+            assert!(index_prefix(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Who may act for which patient: the one place every patient-named route asks, and the
+//! age rules in it. Admins act for every patient; staff for the patients of their clinics;
+//! account holders for the patients they are linked to: their own record (patients 12 and
+//! over may have one), or a child's as parent or guardian until the child's 18th birthday.
+//!
+//! Every decision about an existing patient is written to the audit before the route
+//! reads or changes anything. A refusal looks exactly like an unknown patient, so nobody
+//! learns whether a patient they may not see exists.
+
+use crate::domain::{BirthDate, PatientId, Relationship, Role};
+use crate::http::Caller;
+use crate::ports::{Item, Key};
+use crate::store::accounts::{self, Account, PatientLink};
+use crate::store::patients::{self, Patient};
+use crate::store::{audit, from_item, sk_of};
+use crate::{App, Problem};
+use time::{Date, OffsetDateTime};
+
+/// Parents and guardians act for a child until this birthday.
+pub const AGE_OF_MAJORITY: i32 = 18;
+/// A patient may hold their own account from this age.
+pub const OWN_ACCOUNT_AGE: i32 = 12;
+
+/// In what capacity the caller touched a patient's data, as the audit records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acting {
+    Admin,
+    /// Staff of the clinic the patient belongs to.
+    Staff { clinic: String },
+    Holder(Relationship),
+    /// Refused; the caller's role in words.
+    Denied(&'static str),
+}
+
+impl Acting {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Acting::Admin => "admin",
+            Acting::Staff { .. } => "staff",
+            Acting::Holder(r) => relationship_word(*r),
+            Acting::Denied(word) => word,
+        }
+    }
+    pub fn clinic(&self) -> Option<&str> {
+        match self {
+            Acting::Staff { clinic } => Some(clinic),
+            _ => None,
+        }
+    }
+    pub fn is_family(&self) -> bool {
+        matches!(self, Acting::Holder(_))
+    }
+}
+
+pub fn relationship_word(r: Relationship) -> &'static str {
+    match r {
+        Relationship::Own => "self",
+        Relationship::Parent => "parent",
+        Relationship::Guardian => "guardian",
+    }
+}
+
+pub fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}
+
+/// Whether a link of this kind still lets its holder act for the patient.
+pub fn link_holds(relationship: Relationship, birth_date: BirthDate, today: Date) -> bool {
+    match relationship {
+        Relationship::Own => true,
+        Relationship::Parent | Relationship::Guardian => birth_date.age_on(today) < AGE_OF_MAJORITY,
+    }
+}
+
+/// Whether the office may create a link of this kind to a patient born on `birth_date`.
+pub fn may_link(relationship: Relationship, birth_date: BirthDate, today: Date) -> Result<(), String> {
+    let age = birth_date.age_on(today);
+    match relationship {
+        Relationship::Own if age < OWN_ACCOUNT_AGE => {
+            Err(format!("\"self\" is for patients aged {OWN_ACCOUNT_AGE} or over; this patient is younger"))
+        }
+        Relationship::Parent | Relationship::Guardian if age >= AGE_OF_MAJORITY => {
+            Err(format!("must be \"self\": this patient is {AGE_OF_MAJORITY} or over"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The decision, from what was read: the caller's groups and account, and the patient.
+pub fn decide(caller: &Caller, account: &Account, links: &[PatientLink], patient: &Patient, today: Date) -> Acting {
+    if caller.is(Role::Admin) {
+        return Acting::Admin;
+    }
+    if caller.is(Role::Staff) {
+        return if account.clinics.contains(&patient.clinic) { Acting::Staff { clinic: patient.clinic.clone() } } else { Acting::Denied("staff") };
+    }
+    match links.iter().find(|l| l.patient_id == patient.id) {
+        Some(l) if link_holds(l.relationship, patient.birth_date, today) => Acting::Holder(l.relationship),
+        Some(l) => Acting::Denied(relationship_word(l.relationship)),
+        None => Acting::Denied("family"),
+    }
+}
+
+/// Which callers a route is for at all; the others get 403 before anything is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// Account holders acting for their patients.
+    Family,
+    /// Staff and admins.
+    Office,
+    Anyone,
+}
+
+/// Records that the clinic marks confidential: for a patient aged 12 to 17, parents and
+/// guardians do not see them. (Record features implement this; the rule is `Grant::sees`.)
+pub trait Marked {
+    fn confidential(&self) -> bool;
+}
+
+/// Leave to act for one patient, with what was read to decide it.
+#[derive(Debug)]
+pub struct Grant {
+    pub patient: Patient,
+    pub acting: Acting,
+    pub account: Account,
+    /// Other items of the patient's partition asked for with it (see `patient_with`).
+    pub items: Vec<Item>,
+    today: Date,
+}
+
+impl Grant {
+    /// Whether a record with this mark may be shown to the caller.
+    pub fn sees(&self, record: &impl Marked) -> bool {
+        let teen = (OWN_ACCOUNT_AGE..AGE_OF_MAJORITY).contains(&self.patient.birth_date.age_on(self.today));
+        let parent = matches!(self.acting, Acting::Holder(Relationship::Parent | Relationship::Guardian));
+        !(record.confidential() && teen && parent)
+    }
+    /// Of a list of records, those the caller may see.
+    pub fn visible<T: Marked>(&self, records: Vec<T>) -> Vec<T> {
+        records.into_iter().filter(|r| self.sees(r)).collect()
+    }
+}
+
+pub fn no_patient() -> Problem {
+    Problem::not_found("No patient with this id.")
+}
+
+/// The signed-in caller's account and links; a disabled account's unexpired token stops
+/// working at once.
+pub async fn caller_account(app: &App, caller: &Caller) -> Result<(Account, Vec<PatientLink>), Problem> {
+    match accounts::get_account(app.table.as_ref(), &caller.sub).await? {
+        Some((account, links)) if account.enabled => Ok((account, links)),
+        _ => Err(Problem::unauthenticated()),
+    }
+}
+
+/// May the caller do `action` to the patient named by `raw_id`? Two reads (the caller's
+/// account with its links, then the patient) and one audit write.
+pub async fn patient(app: &App, caller: &Caller, raw_id: &str, who: Who, action: &str) -> Result<Grant, Problem> {
+    patient_with(app, caller, raw_id, who, action, None).await
+}
+
+/// As `patient`, also reading the item with sort key `with` of the patient's partition in
+/// the same round trip.
+pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, action: &str, with: Option<&str>) -> Result<Grant, Problem> {
+    match who {
+        Who::Family if caller.is_office() => return Err(Problem::forbidden()),
+        Who::Office if !caller.is_office() => return Err(Problem::forbidden()),
+        _ => {}
+    }
+    let id = PatientId::parse(raw_id).map_err(|_| no_patient())?;
+    let (account, links) = caller_account(app, caller).await?;
+    let table = app.table.as_ref();
+    let key = patients::patient_key(&id);
+    let (found, items) = match with {
+        None => (table.get(&key).await?, Vec::new()),
+        Some(sk) => {
+            let mut items = table.get_many(&[key.clone(), Key::new(key.pk.clone(), sk)]).await?;
+            let at = items.iter().position(|i| sk_of(i) == key.sk);
+            (at.map(|at| items.swap_remove(at)), items)
+        }
+    };
+    let patient: Patient = match found {
+        Some(item) => from_item(item)?.ok_or_else(no_patient)?,
+        None => return Err(no_patient()),
+    };
+    let today = today();
+    let acting = decide(caller, &account, &links, &patient, today);
+    let allowed = !matches!(acting, Acting::Denied(_));
+    audit::record(app.audit.as_ref(), caller, &acting, &id, action).await?;
+    if !allowed {
+        return Err(no_patient());
+    }
+    Ok(Grant { patient, acting, account, items, today })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{PersonName, Username};
+    use time::Duration;
+
+    fn caller(roles: Vec<Role>) -> Caller {
+        Caller { sub: "s".into(), roles, request_id: "r".into() }
+    }
+    fn account(clinics: &[&str]) -> Account {
+        Account {
+            sub: "s".into(),
+            user_id: "u".into(),
+            username: Username::parse("someone").unwrap(),
+            email: "a@example.org".into(),
+            name: None,
+            roles: vec![],
+            clinics: clinics.iter().map(|c| c.to_string()).collect(),
+            answers: vec![],
+            enabled: true,
+            version: 0,
+        }
+    }
+    /// A patient who turns `years` old in `days_short` days (0: today).
+    fn aged(years: i32, days_short: i64) -> Patient {
+        let t = today();
+        let year = t.year() - years;
+        let day = t.replace_year(year).or_else(|_| (t - Duration::days(1)).replace_year(year)).unwrap();
+        let born = day + Duration::days(days_short);
+        let date = BirthDate::parse(&format!("{:04}-{:02}-{:02}", born.year(), born.month() as u8, born.day())).unwrap();
+        let name = PersonName::parse("Test").unwrap();
+        Patient::new(name.clone(), name, date, "pediatric-cardiology", None)
+    }
+    fn link(p: &Patient, r: Relationship) -> Vec<PatientLink> {
+        vec![PatientLink { patient_id: p.id, relationship: r }]
+    }
+
+    #[test]
+    fn parents_act_until_the_18th_birthday_and_patients_for_themselves() {
+        let fam = caller(vec![]);
+        let child = aged(18, 1); // turns 18 tomorrow
+        let adult = aged(18, 0); // turns 18 today
+        let acct = account(&[]);
+        assert_eq!(decide(&fam, &acct, &link(&child, Relationship::Parent), &child, today()), Acting::Holder(Relationship::Parent));
+        assert_eq!(decide(&fam, &acct, &link(&adult, Relationship::Guardian), &adult, today()), Acting::Denied("guardian"));
+        assert_eq!(decide(&fam, &acct, &link(&adult, Relationship::Own), &adult, today()), Acting::Holder(Relationship::Own));
+        assert_eq!(decide(&fam, &acct, &[], &child, today()), Acting::Denied("family"));
+    }
+
+    #[test]
+    fn staff_act_for_their_clinics_and_admins_for_all() {
+        let p = aged(5, 0);
+        assert_eq!(decide(&caller(vec![Role::Staff]), &account(&["pediatric-cardiology"]), &[], &p, today()), Acting::Staff { clinic: p.clinic.clone() });
+        assert_eq!(decide(&caller(vec![Role::Staff]), &account(&["pediatric-endocrine"]), &[], &p, today()), Acting::Denied("staff"));
+        assert_eq!(decide(&caller(vec![Role::Admin]), &account(&[]), &[], &p, today()), Acting::Admin);
+    }
+
+    #[test]
+    fn who_may_be_linked() {
+        let eleven = aged(12, 1).birth_date;
+        let twelve = aged(12, 0).birth_date;
+        let adult = aged(18, 0).birth_date;
+        assert!(may_link(Relationship::Own, eleven, today()).is_err());
+        assert!(may_link(Relationship::Own, twelve, today()).is_ok());
+        assert!(may_link(Relationship::Parent, twelve, today()).is_ok());
+        assert!(may_link(Relationship::Guardian, adult, today()).is_err());
+        assert!(may_link(Relationship::Own, adult, today()).is_ok());
+    }
+
+    /// A record type standing in for the record features to come (lab results, notes...).
+    struct TestRecord {
+        confidential: bool,
+    }
+    impl Marked for TestRecord {
+        fn confidential(&self) -> bool {
+            self.confidential
+        }
+    }
+
+    #[test]
+    fn confidential_records_of_teens_are_hidden_from_parents_and_guardians_only() {
+        let grant = |p: &Patient, acting: Acting| Grant { patient: p.clone(), acting, account: account(&[]), items: vec![], today: today() };
+        let records = || vec![TestRecord { confidential: true }, TestRecord { confidential: false }];
+        let teen = aged(14, 0);
+        let child = aged(11, 0);
+        let staff = Acting::Staff { clinic: teen.clinic.clone() };
+        for (p, acting, shown) in [
+            (&teen, Acting::Holder(Relationship::Parent), 1),
+            (&teen, Acting::Holder(Relationship::Guardian), 1),
+            (&teen, Acting::Holder(Relationship::Own), 2),
+            (&teen, staff, 2),
+            (&teen, Acting::Admin, 2),
+            (&child, Acting::Holder(Relationship::Parent), 2),
+        ] {
+            let g = grant(p, acting.clone());
+            let seen = g.visible(records());
+            assert_eq!(seen.len(), shown, "{acting:?}");
+            assert!(seen.iter().any(|r| !r.confidential), "unmarked records are always shown");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! A patient's audit trail as people read it: the family's "who viewed or changed this
+//! record" and the office's audit, one page at a time, with each actor described.
+
+use crate::domain::Clinic;
+use crate::http::{Caller, Paging};
+use crate::ports::Key;
+use crate::store::accounts::{account_key, Account};
+use crate::store::{audit, from_item};
+use crate::{App, Problem};
+use crate::domain::PatientId;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Who the family sees: themselves as "you"; other holders by their relationship only;
+/// hospital people by name and, for staff, the clinic they acted through.
+#[derive(Serialize)]
+struct Who {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clinic: Option<&'static str>,
+    /// The office's view only: which account it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    at: String,
+    action: String,
+    outcome: String,
+    who: Who,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+}
+
+/// For whom the trail is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Family,
+    Office,
+}
+
+const KINDS: [&str; 6] = ["admin", "staff", "self", "parent", "guardian", "family"];
+
+pub async fn page(app: &App, caller: &Caller, patient_id: &PatientId, paging: &Paging, reader: Reader) -> Result<Value, Problem> {
+    let read = audit::page(app.audit.as_ref(), patient_id, paging.after.as_deref(), paging.limit + 1).await?;
+    let mut subs: Vec<&str> = read.iter().map(|(_, r)| r.actor.as_str()).filter(|s| *s != caller.sub).collect();
+    subs.sort_unstable();
+    subs.dedup();
+    let keys: Vec<Key> = subs.iter().map(|s| account_key(s)).collect();
+    let mut actors: Vec<Account> = Vec::new();
+    for chunk in keys.chunks(100) {
+        for item in app.table.get_many(chunk).await? {
+            actors.extend(from_item::<Account>(item)?);
+        }
+    }
+    let entries = read
+        .into_iter()
+        .map(|(sk, r)| {
+            let actor = actors.iter().find(|a| a.sub == r.actor);
+            let hospital = r.role == "admin" || r.role == "staff";
+            let kind = if r.actor == caller.sub { "you" } else { KINDS.iter().find(|k| **k == r.role).copied().unwrap_or("family") };
+            let who = Who {
+                kind,
+                name: actor.filter(|_| hospital).and_then(|a| a.name.as_ref()).map(|(g, f)| format!("{} {}", g.as_str(), f.as_str())),
+                clinic: r.clinic.as_deref().and_then(|c| Clinic::parse(c).ok()).map(|c| c.name),
+                username: actor.filter(|_| reader == Reader::Office).map(|a| a.username.to_string()),
+            };
+            let request_id = (reader == Reader::Office).then_some(r.request_id);
+            (sk, Entry { at: r.at, action: r.action, outcome: r.outcome, who, request_id })
+        })
+        .collect();
+    Ok(paging.answer(entries))
+}
