@@ -163,13 +163,13 @@ pub async fn patient(app: &App, caller: &Caller, raw_id: &str, who: Who, action:
 /// As `patient`, also reading the item with sort key `with` of the patient's partition in
 /// the same round trip.
 pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, action: &str, with: Option<&str>) -> Result<Grant, Problem> {
+    let (account, links) = caller_account(app, caller).await?;
     match who {
         Who::Family if caller.is_office() => return Err(Problem::forbidden()),
         Who::Office if !caller.is_office() => return Err(Problem::forbidden()),
         _ => {}
     }
     let id = PatientId::parse(raw_id).map_err(|_| no_patient())?;
-    let (account, links) = caller_account(app, caller).await?;
     let table = app.table.as_ref();
     let key = patients::patient_key(&id);
     let (found, items) = match with {

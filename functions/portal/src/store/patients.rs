@@ -112,15 +112,14 @@ pub async fn create(table: &dyn Table, patient: &Patient) -> PortResult<()> {
 }
 
 /// Writes `next` over `current` if nobody changed the patient since it was read (else
-/// `Conflict`), moving its search index entries along when names or birth date changed.
+/// `Conflict`), with its search index entries: rewritten every time, so they follow a
+/// corrected name or birth date and are never missing after a save.
 pub async fn update(table: &dyn Table, current: &Patient, mut next: Patient) -> PortResult<Patient> {
     next.version = current.version + 1;
     let mut writes = vec![Write::Put { item: to_item(&patient_key(&next.id), &next, None)?, condition: Condition::Version(current.version) }];
-    let (old, new) = (index_keys(current), index_keys(&next));
-    if old != new {
-        writes.extend(old.into_iter().filter(|k| !new.contains(k)).map(|key| Write::Delete { key, condition: Condition::None }));
-        writes.extend(index_puts(&next)?);
-    }
+    let new = index_keys(&next);
+    writes.extend(index_keys(current).into_iter().filter(|k| !new.contains(k)).map(|key| Write::Delete { key, condition: Condition::None }));
+    writes.extend(index_puts(&next)?);
     table.write(writes).await?;
     Ok(next)
 }
