@@ -128,7 +128,7 @@ def test_journey_1_admin_creates_staff_who_registers_a_family_who_signs_in(site,
     assert b.driver.find_element("css selector", "main p.top-link a").text == "Forgot Password?", "Forgot Password? is not at the top"
     sign_in(b, "admin", site.admin_password)
     b.on("Welcome, admin")
-    assert b.menu() == ["Welcome", "Register a patient", "Find an account", "Staff accounts", "My Account", "Help", "Sign out"]
+    assert b.menu() == ["Welcome", "Register a patient", "Find a patient", "Find an account", "Staff accounts", "My Account", "Help", "Sign out"]
     b.page("welcome-admin")
 
     # The admin creates a staff member of Pediatric Cardiology.
@@ -153,7 +153,7 @@ def test_journey_1_admin_creates_staff_who_registers_a_family_who_signs_in(site,
     assert user.lower() == staff.username.lower()
     sign_in(b, staff.username, staff.temp_password)
     first_sign_in(b, site, staff, shot="first-sign-in")
-    assert b.menu() == ["Welcome", "Register a patient", "Find an account", "My Account", "Help", "Sign out"]
+    assert b.menu() == ["Welcome", "Register a patient", "Find a patient", "Find an account", "My Account", "Help", "Sign out"]
     b.page("welcome-staff")
     b.click("My Account")
     b.on("My Account")

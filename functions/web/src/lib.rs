@@ -23,8 +23,13 @@ pub const PAGES: &[&str] = &[
     "/reset-password",
     "/welcome",
     "/account",
+    "/account/demographics",
+    "/account/additional-info",
+    "/account/security-questions",
+    "/account/access-log",
     "/help",
     "/office/register",
+    "/office/patients",
     "/office/accounts",
     "/admin/staff",
 ];

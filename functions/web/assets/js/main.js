@@ -25,6 +25,8 @@ function allowed(access) {
       return !signedIn;
     case "signed-in":
       return signedIn;
+    case "family":
+      return signedIn && !session.isStaff();
     case "office":
       return session.isStaff();
     case "admin":
@@ -49,7 +51,10 @@ function render() {
       afterSignIn = url.pathname;
       return go("/sign-in", "Please sign in to see that page.", { replace: true });
     }
-    return go("/welcome", "That page is for clinic office staff only.", { replace: true });
+    const why = route.access === "family"
+      ? "That page is for families. To see a patient's record, use Find a patient."
+      : "That page is for clinic office staff only.";
+    return go("/welcome", why, { replace: true });
   }
   route.page.show({ query: url.searchParams, go, flash: message, signedIn: signedInTo });
 }

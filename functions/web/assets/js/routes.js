@@ -2,18 +2,24 @@
 // paths (a test keeps them equal), so a reload of any page finds it.
 
 import * as account from "./pages/account.js";
+import * as accessLog from "./pages/account-access-log.js";
+import * as additionalInfo from "./pages/account-additional-info.js";
+import * as demographics from "./pages/account-demographics.js";
+import * as securityQuestions from "./pages/account-security-questions.js";
 import * as adminStaff from "./pages/admin-staff.js";
 import * as firstSignIn from "./pages/first-sign-in.js";
 import * as forgotPassword from "./pages/forgot-password.js";
 import * as help from "./pages/help.js";
 import * as officeAccounts from "./pages/office-accounts.js";
+import * as officePatients from "./pages/office-patients.js";
 import * as officeRegister from "./pages/office-register.js";
 import * as resetPassword from "./pages/reset-password.js";
 import * as signIn from "./pages/sign-in.js";
 import * as welcome from "./pages/welcome.js";
 
 // access: "anyone"; "signed-out" (a signed-in visitor goes to the welcome page);
-// "signed-in"; "office" (staff and admins); "admin".
+// "signed-in"; "family" (signed in, not staff or admin: the pages of a child's record);
+// "office" (staff and admins); "admin".
 export const ROUTES = [
   { path: "/", access: "anyone", page: null },
   { path: "/sign-in", access: "signed-out", page: signIn },
@@ -22,8 +28,13 @@ export const ROUTES = [
   { path: "/reset-password", access: "anyone", page: resetPassword },
   { path: "/welcome", access: "signed-in", page: welcome },
   { path: "/account", access: "signed-in", page: account },
+  { path: "/account/demographics", access: "family", page: demographics },
+  { path: "/account/additional-info", access: "family", page: additionalInfo },
+  { path: "/account/security-questions", access: "signed-in", page: securityQuestions },
+  { path: "/account/access-log", access: "family", page: accessLog },
   { path: "/help", access: "anyone", page: help },
   { path: "/office/register", access: "office", page: officeRegister },
+  { path: "/office/patients", access: "office", page: officePatients },
   { path: "/office/accounts", access: "office", page: officeAccounts },
   { path: "/admin/staff", access: "admin", page: adminStaff },
 ];
@@ -33,6 +44,7 @@ export const MENU = [
   { href: "/sign-in", label: "Sign in", when: "signed-out" },
   { href: "/welcome", label: "Welcome", when: "signed-in" },
   { href: "/office/register", label: "Register a patient", when: "office" },
+  { href: "/office/patients", label: "Find a patient", when: "office" },
   { href: "/office/accounts", label: "Find an account", when: "office" },
   { href: "/admin/staff", label: "Staff accounts", when: "admin" },
   { href: "/account", label: "My Account", when: "signed-in" },

@@ -42,6 +42,64 @@ export function isAdmin() {
   return account?.roles.includes("admin") ?? false;
 }
 
+// The patient a family acts for, when the account holds several: chosen on the welcome page
+// or in My Account, kept for this tab (by id only, never a name) across reloads.
+const CHOSEN = "portal-patient";
+
+function remembered(key) {
+  try {
+    return sessionStorage.getItem(key);
+  } catch {
+    return null; // storage turned off: the choice lasts until the page reloads
+  }
+}
+
+function remember(key, value) {
+  try {
+    if (value === null) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, value);
+  } catch {
+    // As above.
+  }
+}
+
+let chosenId = remembered(CHOSEN);
+
+/** The patients this account acts for ({ id, given_name, relationship }); none for staff. */
+export function patients() {
+  return account?.patients ?? [];
+}
+
+/** The patient the family acts for: the only one, or the one chosen in this tab; else null. */
+export function chosenPatient() {
+  const list = patients();
+  if (list.length === 1) return list[0];
+  return list.find((p) => p.id === chosenId) ?? null;
+}
+
+export function choosePatient(id) {
+  chosenId = id;
+  remember(CHOSEN, id);
+}
+
+// The patient an office page is looking at ("Find a patient"), by id, for this tab.
+const OFFICE_PATIENT = "portal-office-patient";
+let officeId = remembered(OFFICE_PATIENT);
+
+export function officePatientId() {
+  return officeId;
+}
+
+export function chooseOfficePatient(id) {
+  officeId = id;
+  remember(OFFICE_PATIENT, id);
+}
+
+function forgetChoices() {
+  choosePatient(null);
+  chooseOfficePatient(null);
+}
+
 /** After a reload: the refresh cookie, if any, brings the session back. */
 export async function restore() {
   if (!(await refresh())) return false;
@@ -77,6 +135,7 @@ export async function end() {
   }
   setToken(null);
   account = null;
+  forgetChoices();
   tabs?.postMessage("signed-out");
 }
 
@@ -85,6 +144,7 @@ export function lost() {
   stopWatching();
   setToken(null);
   account = null;
+  forgetChoices();
 }
 
 const ACTIVITY = ["keydown", "pointerdown", "wheel", "touchstart"];

@@ -71,19 +71,25 @@ function idFor(name) {
 }
 
 /**
- * A form of labelled fields; { group, fields } puts fields in a fieldset. A field is
- * { name, label, term (the label in a sentence), type, autocomplete, hint, rules,
+ * A form of labelled fields; { group, fields } puts fields in a fieldset, { fields } without
+ * a group side by side in a row, and either may end with `extra` elements (e.g. a button
+ * that adds or removes a row). A field is { name, label, term (the label in a sentence),
+ * type ("radios" and "checkboxes" take `options`), autocomplete, hint, rules,
  * options: [{ value, label }], required (default true), value }; `name` is the API's field
- * name, so the API's problems land on the right field.
+ * name (`address.city`, `phones[0].number`), so the API's problems land on the right field.
  * `onSubmit(values)` may throw; what it throws is shown, unless `onError(error)` takes it
- * (returns true). Returns { el }, the form element.
+ * (returns true). Returns { el, values }: the form element, and a function giving what is
+ * entered now.
  */
 export function form({ fields, submit, onSubmit, onError }) {
   const alert = alertBox();
   const button = h("button", { type: "submit", class: "primary" }, submit);
   const controls = new Map();
   const build = (f) => {
-    if (f.group) return h("fieldset", {}, h("legend", {}, f.group), f.fields.map(build));
+    if (f.fields) {
+      const inner = [...f.fields.map(build), f.extra ?? null];
+      return f.group ? h("fieldset", {}, h("legend", {}, f.group), inner) : h("div", { class: "field-row" }, inner);
+    }
     const row = field(f);
     controls.set(f.name, { ...f, ...row });
     return row.el;
@@ -95,6 +101,7 @@ export function form({ fields, submit, onSubmit, onError }) {
     const out = {};
     for (const [name, c] of controls) {
       if (c.type === "checkboxes") out[name] = c.inputs.filter((i) => i.checked).map((i) => i.value);
+      else if (c.type === "radios") out[name] = c.inputs.find((i) => i.checked)?.value ?? "";
       else out[name] = c.input.value;
     }
     return out;
@@ -132,8 +139,8 @@ export function form({ fields, submit, onSubmit, onError }) {
     for (const [name, c] of controls) {
       const empty = Array.isArray(v[name]) ? v[name].length === 0 : v[name].trim() === "";
       if (c.required !== false && empty) {
-        const what = (c.term ?? c.label).toLowerCase();
-        show(fieldError(name, c.type === "checkboxes" || c.options ? `Choose ${what}.` : `Enter ${what}.`));
+        const what = inSentence(c.term ?? c.label);
+        show(fieldError(name, c.options ? `Choose ${what}.` : `Enter ${what}.`));
         return;
       }
     }
@@ -149,7 +156,12 @@ export function form({ fields, submit, onSubmit, onError }) {
     }
   });
 
-  return { el };
+  return { el, values };
+}
+
+/** A label inside a sentence: "Street address" -> "street address", "ZIP code" stays. */
+function inSentence(label) {
+  return /^\p{Lu}{2}/u.test(label) ? label : label.charAt(0).toLowerCase() + label.slice(1);
 }
 
 function asSentence(text) {
@@ -163,8 +175,10 @@ function field(f) {
   const hint = f.hint ? h("p", { class: "hint", id: `${id}-hint` }, f.hint) : null;
   const rules = f.rules ? h("ul", { class: "rules", id: `${id}-rules` }, f.rules.map((r) => h("li", {}, r))) : null;
   const describedBy = [hint && `${id}-hint`, rules && `${id}-rules`, `${id}-error`].filter(Boolean).join(" ");
-  if (f.type === "checkboxes") {
-    const inputs = f.options.map((o, i) => h("input", { type: "checkbox", id: `${id}-${i}`, value: o.value, checked: o.checked }));
+  if (f.type === "checkboxes" || f.type === "radios") {
+    const inputs = f.options.map((o, i) => f.type === "radios"
+      ? h("input", { type: "radio", id: `${id}-${i}`, name: f.name, value: o.value, checked: o.value === f.value })
+      : h("input", { type: "checkbox", id: `${id}-${i}`, value: o.value, checked: o.checked }));
     const list = h("ul", { class: "checks" }, f.options.map((o, i) => h("li", {}, inputs[i], h("label", { for: `${id}-${i}` }, o.label))));
     const target = h("fieldset", { "aria-describedby": describedBy }, h("legend", {}, f.label), hint, list, error);
     return { el: h("div", { class: "field" }, target), inputs, error, target };
@@ -189,4 +203,46 @@ function field(f) {
   }
   const label = h("label", { for: id }, f.label, f.required === false ? " (optional)" : "");
   return { el: h("div", { class: "field" }, label, hint, rules, input, error), input, error, target: input };
+}
+
+/** Asks before something that cannot be undone: a modal dialog with `text`, the button
+ * `yes` and "Cancel". Resolves to true when `yes` is chosen; Escape cancels. */
+export function confirmDialog(text, yes) {
+  return new Promise((resolve) => {
+    const id = `confirm-${crypto.randomUUID()}`;
+    const cancel = h("button", { type: "button" }, "Cancel");
+    const ok = h("button", { type: "button", class: "danger" }, yes);
+    const dialog = h("dialog", { "aria-labelledby": id },
+      h("p", { id, class: "dialog-text" }, text),
+      h("div", { class: "actions" }, ok, cancel));
+    const opener = document.activeElement;
+    const answer = (value) => {
+      dialog.close();
+      dialog.remove();
+      opener?.focus?.();
+      resolve(value);
+    };
+    ok.addEventListener("click", () => answer(true));
+    cancel.addEventListener("click", () => answer(false));
+    dialog.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      answer(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+/** A table with a caption, its rows appended later (e.g. "Show more"); wrapped so that a
+ * narrow screen scrolls the table, not the page. Returns { el, body }. */
+export function table(caption, headings) {
+  const id = `t-${crypto.randomUUID()}`;
+  const body = h("tbody");
+  const el = h("div", { class: "table-wrap", role: "region", "aria-labelledby": id, tabindex: "0" },
+    h("table", {},
+      h("caption", { id }, caption),
+      h("thead", {}, h("tr", {}, headings.map((t) => h("th", { scope: "col" }, t)))),
+      body));
+  return { el, body };
 }

@@ -6,6 +6,62 @@ export const ACCOUNT_KINDS = { family: "Family (patient or parent/guardian)", ..
 
 export const RELATIONSHIPS = { parent: "Parent", guardian: "Legal guardian", self: "The patient's own account" };
 
+export const PHONE_KINDS = { home: "Home", mobile: "Mobile", work: "Work" };
+
+// The US Postal Service's codes of the states, DC, the territories and military mail: the
+// codes the API takes (portal::domain::contact::US_STATES), by the names people look for.
+const US_STATES = {
+  AL: "Alabama", AK: "Alaska", AZ: "Arizona", AR: "Arkansas", CA: "California", CO: "Colorado",
+  CT: "Connecticut", DE: "Delaware", DC: "District of Columbia", FL: "Florida", GA: "Georgia",
+  HI: "Hawaii", ID: "Idaho", IL: "Illinois", IN: "Indiana", IA: "Iowa", KS: "Kansas",
+  KY: "Kentucky", LA: "Louisiana", ME: "Maine", MD: "Maryland", MA: "Massachusetts",
+  MI: "Michigan", MN: "Minnesota", MS: "Mississippi", MO: "Missouri", MT: "Montana",
+  NE: "Nebraska", NV: "Nevada", NH: "New Hampshire", NJ: "New Jersey", NM: "New Mexico",
+  NY: "New York", NC: "North Carolina", ND: "North Dakota", OH: "Ohio", OK: "Oklahoma",
+  OR: "Oregon", PA: "Pennsylvania", RI: "Rhode Island", SC: "South Carolina",
+  SD: "South Dakota", TN: "Tennessee", TX: "Texas", UT: "Utah", VT: "Vermont",
+  VA: "Virginia", WA: "Washington", WV: "West Virginia", WI: "Wisconsin", WY: "Wyoming",
+  AS: "American Samoa", GU: "Guam", MP: "Northern Mariana Islands", PR: "Puerto Rico",
+  VI: "U.S. Virgin Islands", UM: "U.S. Minor Outlying Islands", FM: "Micronesia",
+  MH: "Marshall Islands", AA: "Armed Forces Americas (AA)", AE: "Armed Forces Europe (AE)",
+  AP: "Armed Forces Pacific (AP)",
+};
+
+/** The states as a select's options, by name, each with its code ("Massachusetts (MA)"). */
+export function stateOptions() {
+  return Object.entries(US_STATES)
+    .map(([value, name]) => ({ value, label: name.endsWith(")") ? name : `${name} (${value})` }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+}
+
+// What happened to a record, in the access log and the audit trail (the API's action ids).
+export const ACTIONS = {
+  "demographics.read": "Viewed Pt Demographics",
+  "demographics.update": "Changed Pt Demographics",
+  "additional-info.read": "Viewed Additional information",
+  "additional-info.update": "Changed Additional information",
+  "access-log.read": "Viewed who viewed or changed this record",
+  "audit.read": "Viewed the audit trail",
+  "patient.search": "Found the patient in a search",
+  "patient.create": "Registered the patient",
+  "account.link": "Linked a portal account to the patient",
+  "account.unlink": "Unlinked a portal account from the patient",
+  "account.read": "Viewed the patient list of a portal account",
+};
+
+export const OUTCOMES = { allowed: "Allowed", denied: "Refused" };
+
+// Who did it: people of the family by their relationship, staff by name and clinic.
+export const WHO = {
+  you: "You",
+  self: "The patient (own account)",
+  parent: "A parent",
+  guardian: "A legal guardian",
+  family: "A family account",
+  staff: "Clinic office staff",
+  admin: "Hospital portal administrator",
+};
+
 /** The words as a form field's options. */
 export function options(words) {
   return Object.entries(words).map(([value, label]) => ({ value, label }));

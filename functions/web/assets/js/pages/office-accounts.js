@@ -1,10 +1,9 @@
 // For clinic office staff and admins: find an account by username, then resend its login
-// information, change its username, or disable / enable it.
+// information, change its username, disable / enable it, or unlink one of its patients.
 
 import { api, clinicNames } from "../api.js";
-import { alertBox, facts, form, h, notice, page } from "../ui.js";
+import { alertBox, confirmDialog, facts, form, h, notice, page } from "../ui.js";
 import { ACCOUNT_KINDS, RELATIONSHIPS } from "../words.js";
-
 
 function path(username, action = "") {
   return `/api/admin/accounts/${encodeURIComponent(username)}${action}`;
@@ -40,9 +39,6 @@ async function showAccount(into, account, message = null) {
     ["First sign-in", account.first_sign_in_done ? "Done: password and security questions chosen" : "Not yet: waiting for the family to use the temporary password"],
   ];
   if (account.clinics.length) rows.push(["Clinics", account.clinics.map((c) => names.get(c) ?? c).join(", ")]);
-  for (const p of account.patients) {
-    rows.push(["Patient", `${p.given_name} ${p.family_name}, born ${p.birth_date}, ${names.get(p.clinic) ?? p.clinic} (${RELATIONSHIPS[p.relationship] ?? p.relationship})`]);
-  }
   const act = (label, run, cls) => h("button", { type: "button", class: cls, onclick: run }, label);
   const fail = (error) => status.replaceChildren(alertBox(error.message));
   const refreshWith = async (username, text) => {
@@ -68,6 +64,23 @@ async function showAccount(into, account, message = null) {
       fail(error);
     }
   };
+  const unlink = async (p) => {
+    const name = `${p.given_name} ${p.family_name}`;
+    if (!(await confirmDialog(`Unlink ${name} from the account ${account.username}? The account will no longer see this patient's record.`, "Unlink"))) return;
+    try {
+      await api("DELETE", path(account.username, `/patients/${encodeURIComponent(p.id)}`));
+      await refreshWith(account.username, `${name} is no longer linked to the account ${account.username}.`);
+    } catch (error) {
+      fail(error);
+    }
+  };
+  const patients = account.patients.length
+    ? [h("h3", {}, account.patients.length === 1 ? "Patient" : "Patients"),
+        h("ul", { class: "linked" }, account.patients.map((p) => h("li", {},
+          h("span", {}, `${p.given_name} ${p.family_name}, born ${p.birth_date}, ${names.get(p.clinic) ?? p.clinic} (${RELATIONSHIPS[p.relationship] ?? p.relationship})`),
+          h("button", { type: "button", class: "danger", onclick: () => unlink(p) },
+            "Unlink", h("span", { class: "visually-hidden" }, ` ${p.given_name} ${p.family_name}`)))))]
+    : null;
   const rename = form({
     fields: [{ name: "new_username", label: "New username", autocomplete: "off", hint: "3 to 64 letters, digits, dots, dashes or underscores. The old username stops working at once." }],
     submit: "Change username",
@@ -81,6 +94,7 @@ async function showAccount(into, account, message = null) {
       h("h2", { id: "acct-h" }, `Account ${account.username}`),
       status,
       facts(rows),
+      patients,
       h("div", { class: "actions" },
         act("Resend login information", resend),
         account.enabled ? act("Disable account", toggle, "danger") : act("Enable account", toggle))),

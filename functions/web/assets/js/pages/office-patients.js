@@ -1,0 +1,176 @@
+// For clinic office staff and admins: find a patient of their clinics by name, date of
+// birth or MRN (the query travels in the request body, never in an address), then see and
+// correct the patient's Pt Demographics (names and date of birth too), see the Additional
+// information, link a family's account to the patient, and read the audit trail.
+// The patient being looked at is kept for the tab by id (`session.officePatientId`).
+
+import { api, clinicNames } from "../api.js";
+import { possessive } from "../patient.js";
+import { activityLog, additionalInfoView, demographicsEditor, patientPath, say } from "../records.js";
+import * as session from "../session.js";
+import { alertBox, fieldError, form, h, link, notice, page, table } from "../ui.js";
+import { RELATIONSHIPS, options } from "../words.js";
+
+const TITLE = "Find a patient";
+
+// The last search of this page load, so that "Find another patient" comes back to it.
+let last = null;
+
+export function show() {
+  const id = session.officePatientId();
+  if (id) return showPatient(id);
+  return showSearch();
+}
+
+async function search(query, cursor = null) {
+  const body = { query };
+  if (cursor) body.cursor = cursor;
+  return api("POST", "/api/admin/patients/search", { body });
+}
+
+function showSearch(message = null) {
+  const results = h("div");
+  const f = form({
+    fields: [{
+      name: "query",
+      label: "Name, date of birth or MRN",
+      term: "a name, date of birth or MRN",
+      hint: "For example: Lopez, or Lopez, Ava, or Ava Lopez, or 03/14/2015, or the MRN.",
+      value: last?.query,
+    }],
+    submit: "Search",
+    onSubmit: async ({ query }) => {
+      results.replaceChildren();
+      const found = await search(query.trim());
+      last = { query: query.trim(), items: found.items, cursor: found.cursor ?? null };
+      await showResults(results);
+    },
+  });
+  page(
+    TITLE,
+    message,
+    h("p", { class: "lead" }, "Search the patients of your clinics by name, date of birth or medical record number (MRN)."),
+    h("div", { class: "card" }, f.el),
+    results,
+  );
+  if (last) showResults(results);
+}
+
+async function showResults(into) {
+  const names = await clinicNames();
+  const status = h("div", { role: "status" });
+  if (!last.items.length) {
+    into.replaceChildren(h("section", { class: "card", "aria-labelledby": "results-h" },
+      h("h2", { id: "results-h" }, "No patient found"),
+      h("p", {}, "No patient of your clinics matches that search. Check the spelling, or search by date of birth or MRN.")));
+    return;
+  }
+  const t = table("Patients found, by last name", ["Name", "Date of birth", "Clinic", "Record"]);
+  const row = (p) => h("tr", {},
+    h("td", {}, `${p.family_name}, ${p.given_name}`),
+    h("td", {}, p.birth_date),
+    h("td", {}, names.get(p.clinic) ?? p.clinic),
+    h("td", {}, h("button", { type: "button", onclick: () => open(p) }, "Open", h("span", { class: "visually-hidden" }, ` ${p.given_name} ${p.family_name}`))));
+  t.body.append(...last.items.map(row));
+  const more = h("button", { type: "button", hidden: last.cursor === null }, "Show more");
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      const found = await search(last.query, last.cursor);
+      last.items.push(...found.items);
+      last.cursor = found.cursor ?? null;
+      t.body.append(...found.items.map(row));
+      more.hidden = last.cursor === null;
+      status.replaceChildren(`Showing ${last.items.length} patients.`);
+      if (more.hidden) t.el.focus();
+    } catch (error) {
+      status.replaceChildren(alertBox(error.message));
+    } finally {
+      more.disabled = false;
+    }
+  });
+  into.replaceChildren(h("section", { class: "card", "aria-labelledby": "results-h" },
+    h("h2", { id: "results-h" }, "Patients found"), t.el, status, h("div", { class: "actions" }, more)));
+}
+
+function open(p) {
+  session.chooseOfficePatient(p.id);
+  showPatient(p.id, p.clinic);
+}
+
+function back(message = null) {
+  session.chooseOfficePatient(null);
+  showSearch(message);
+}
+
+async function showPatient(id, clinic = null) {
+  let record;
+  let info;
+  try {
+    [record, info] = await Promise.all([api("GET", patientPath(id, "demographics")), api("GET", patientPath(id, "additional-info"))]);
+  } catch (error) {
+    if (error.status === 404) return back(alertBox("That patient's record cannot be shown. Please search again."));
+    page("Patient record", alertBox(error.message), h("div", { class: "actions" }, h("button", { type: "button", onclick: () => back() }, "Find another patient")));
+    return;
+  }
+  const clinicName = clinic ? (await clinicNames()).get(clinic) ?? clinic : null;
+  const whose = h("p", { class: "whose" });
+  const showWhose = (r) => whose.replaceChildren(
+    "Showing ", h("strong", {}, possessive(`${r.given_name} ${r.family_name}`)), " record",
+    `: born ${r.birth_date}${clinicName ? `, ${clinicName}` : ""}.`);
+  showWhose(record);
+
+  const audit = h("div");
+  const loadAudit = async () => {
+    try {
+      audit.replaceChildren(await activityLog(`/api/admin/patients/${encodeURIComponent(id)}/audit`, "Who viewed or changed this record, newest first"));
+    } catch (error) {
+      audit.replaceChildren(alertBox(error.message));
+    }
+  };
+
+  const linkStatus = h("div", { role: "status" });
+  const linkBox = h("div");
+  const linkForm = () => form({
+    fields: [
+      { name: "username", label: "Username of the account", autocomplete: "off", hint: "The family's existing portal account." },
+      { name: "relationship", label: "Account holder is the patient's", options: options(RELATIONSHIPS) },
+    ],
+    submit: "Link account",
+    onSubmit: async ({ username, relationship }) => {
+      linkStatus.replaceChildren();
+      const name = username.trim();
+      try {
+        await api("POST", `/api/admin/accounts/${encodeURIComponent(name)}/patients`, { body: { patient_id: id, relationship } });
+      } catch (error) {
+        if (error.status === 404) throw fieldError("username", "No family account has this username.");
+        throw error;
+      }
+      linkBox.replaceChildren(linkForm());
+      say(linkStatus, notice(`The account ${name} is now linked to this patient (${RELATIONSHIPS[relationship] ?? relationship}). It sees the record the next time it signs in or reloads.`));
+      loadAudit();
+    },
+  }).el;
+  linkBox.replaceChildren(linkForm());
+
+  page(
+    "Patient record",
+    whose,
+    h("div", { class: "actions top-actions" }, h("button", { type: "button", onclick: () => back() }, "Find another patient")),
+    h("section", { "aria-labelledby": "demo-h" },
+      h("h2", { id: "demo-h" }, "Pt Demographics"),
+      demographicsEditor(record, { staff: true, onChange: (r) => { showWhose(r); loadAudit(); } })),
+    h("section", { class: "card", "aria-labelledby": "info-h" },
+      h("h2", { id: "info-h" }, "Additional information"),
+      additionalInfoView(info)),
+    h("section", { class: "card", "aria-labelledby": "link-h" },
+      h("h2", { id: "link-h" }, "Link an account to this patient"),
+      h("p", {}, "A parent or guardian with several children keeps one sign-in: link their account to this patient too. To unlink, use ", link("/office/accounts", "Find an account"), "."),
+      linkStatus,
+      linkBox),
+    h("section", { class: "card", "aria-labelledby": "audit-h" },
+      h("h2", { id: "audit-h" }, "Audit trail"),
+      audit),
+  );
+  loadAudit();
+}
