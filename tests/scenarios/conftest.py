@@ -168,8 +168,10 @@ def new_answer() -> str:
 def new_patient_body(clinic: str = CARDIOLOGY, with_mrn: bool = True) -> dict:
     given = SECRETS.add(Kind.PATIENT_NAME, "Ava" + letters(9))
     family = SECRETS.add(Kind.PATIENT_NAME, "Lopez" + letters(9))
-    start = dt.date(2006, 1, 1)
-    birth = start + dt.timedelta(days=random.randrange((dt.date(2023, 12, 31) - start).days))
+    # A child of 1 to 16, counted back from today: a parent's or guardian's access ends on the
+    # 18th birthday, so a fixed range of years would age into adults.
+    today = dt.datetime.now(dt.timezone.utc).date()
+    birth = today - dt.timedelta(days=random.randrange(366, 17 * 365))
     body = {
         "given_name": given,
         "family_name": family,
@@ -444,13 +446,15 @@ class Account:
 
 
 class Portal:
-    def __init__(self, backend: str, base: str, admin_password: str, log_path: Path, moto_url: str | None):
+    def __init__(self, backend: str, base: str, admin_password: str, log_path: Path, moto_url: str | None,
+                 dynamodb_url: str | None = None):
         self.backend = backend
         self.base = base
         self.portal_url = base  # PORTAL_URL given to the binary
         self.admin_password = admin_password
         self.log_path = log_path
         self.moto_url = moto_url
+        self.dynamodb_url = dynamodb_url
         self._admin: tuple[str, float] | None = None
         self._questions: list[dict] | None = None
         self._seen: dict[tuple, tuple] = {}  # moto messages: key -> (order seen, recipients, Mail)
@@ -675,6 +679,120 @@ class Portal:
     def account_path(self, username: str, action: str) -> str:
         return f"/api/admin/accounts/{quote(username, safe='')}/{action}"
 
+    # ---- issue 4 scenario helpers (patients' data, links, search, audit store, log lines)
+    # (module-level helpers of the same block are at the end of this file)
+
+    @property
+    def data_dir(self) -> Path:
+        """The portal's PORTAL_DATA_DIR (Servers puts it beside the log)."""
+        return self.log_path.parent / f"data-{self.backend}"
+
+    def make_patient_born(self, birth: dt.date, token: str | None = None, clinic: str = CARDIOLOGY) -> dict:
+        """A patient born on `birth` (see `years_before`), registered by `token` (default: admin)."""
+        body = new_patient_body(clinic)
+        body["birth_date"] = SECRETS.add(Kind.BIRTH_DATE, birth.isoformat())
+        r = self.create_patient(token or self.admin_token(), body)
+        assert r.status_code == 201, describe(r)
+        return {**body, "id": r.json()["id"]}
+
+    def make_holder(self, patient: dict, relationship: str = "parent", token: str | None = None,
+                    sign_in: bool = True) -> Account:
+        """A family account for an existing patient, signed in unless `sign_in` is False."""
+        account = Account(new_username("fam"), new_email("fam"), patient=patient)
+        r = self.create_account(token or self.admin_token(), account.username, account.email, patient["id"],
+                                relationship)
+        assert r.status_code == 201, describe(r)
+        _, user, account.temp_password = self.credential_mail(account.email)
+        assert user.lower() == account.username.lower()
+        return self.first_login(account) if sign_in else account
+
+    def make_named_staff(self, clinics=(CARDIOLOGY,), role: str = "staff") -> Account:
+        """As make_staff (signed in), keeping the names given in `account.name` ("Given Family")."""
+        account = Account(new_username(role), new_email(role))
+        given, family = "Sam" + letters(6).capitalize(), "Office" + letters(6)
+        r = self.post("/api/admin/staff", token=self.admin_token(), json={
+            "username": account.username, "email": account.email, "given_name": given,
+            "family_name": family, "role": role, "clinics": list(clinics),
+        })
+        assert r.status_code == 201, describe(r)
+        _, _, account.temp_password = self.credential_mail(account.email)
+        account.name = f"{given} {family}"
+        return self.first_login(account)
+
+    def link(self, token: str | None, username: str, patient_id: str, relationship: str = "guardian"):
+        return self.post(self.account_path(username, "patients"), token=token,
+                         json={"patient_id": patient_id, "relationship": relationship})
+
+    def unlink(self, token: str | None, username: str, patient_id: str):
+        return self.delete(self.account_path(username, f"patients/{patient_id}"), token=token)
+
+    def patient_data(self, token: str | None, patient_id: str, what: str = "demographics") -> dict:
+        """GET /api/patients/{id}/{what} that must answer 200: its body."""
+        r = self.get(patient_path(patient_id, what), token=token)
+        assert r.status_code == 200, describe(r)
+        return r.json()
+
+    def search(self, token: str | None, query: str, limit: int | None = None, cursor: str | None = None):
+        body: dict = {"query": query}
+        if limit is not None:
+            body["limit"] = limit
+        if cursor is not None:
+            body["cursor"] = cursor
+        return self.post("/api/admin/patients/search", token=token, json=body)
+
+    def search_all(self, token: str, query: str, limit: int | None = None, max_pages: int = 50) -> list[dict]:
+        """Every item of a search, following the cursor page by page."""
+        items, cursor = [], None
+        for _ in range(max_pages):
+            r = self.search(token, query, limit, cursor)
+            assert r.status_code == 200, describe(r)
+            page = r.json()
+            items += page["items"]
+            cursor = page["cursor"]
+            if cursor is None:
+                return items
+        pytest.fail(f"[{self.backend}] search still had a cursor after {max_pages} pages")
+
+    def audit_records(self, patient_id: str) -> list[dict]:
+        """The patient's audit records read straight from the audit store (not through the API):
+        embedded, <data dir>/audit.json; aws, the DynamoDB table portal-audit at moto."""
+        pk = f"AUDIT#{patient_id}"
+        if self.moto_url is None:
+            path = self.data_dir / "audit.json"
+            if not path.exists():
+                return []
+            items = jsonlib.loads(path.read_text())
+            return sorted((i for i in items if i.get("pk") == pk), key=lambda i: i["sk"])
+        import boto3
+        from boto3.dynamodb.conditions import Key as DynamoKey
+
+        if getattr(self, "_audit_table", None) is None:
+            self._audit_table = boto3.resource(
+                "dynamodb", endpoint_url=self.dynamodb_url, region_name="us-east-1",
+                aws_access_key_id="test", aws_secret_access_key="test",
+            ).Table(AUDIT_TABLE)
+        items, start = [], None
+        while True:
+            kw = {"KeyConditionExpression": DynamoKey("pk").eq(pk), "ConsistentRead": True}
+            if start:
+                kw["ExclusiveStartKey"] = start
+            page = self._audit_table.query(**kw)
+            items += page["Items"]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return items
+
+    def log_offset(self) -> int:
+        """Where the server log ends now; `log_lines(since=...)` reads what came after."""
+        return self.log_path.stat().st_size
+
+    def log_lines(self, since: int = 0) -> list[dict]:
+        """The JSON log lines written since the offset, the fields of each flattened into it."""
+        with open(self.log_path, "rb") as f:
+            f.seek(since)
+            text = f.read().decode(errors="replace")
+        return parse_log_lines(text)
+
 
 # --------------------------------------------------------------------------- servers
 
@@ -726,8 +844,8 @@ class Servers:
         self.procs: dict[str, subprocess.Popen] = {}
         self.failures: dict[str, str] = {}
         self.logs: dict[str, Path] = {}
-        self.moto: subprocess.Popen | None = None
-        self.moto_url: str | None = None
+        self.motos: dict[str, subprocess.Popen] = {}
+        self.moto_urls: dict[str, str] = {}
         self._files = []
 
     def get(self, backend: str) -> Portal:
@@ -740,20 +858,24 @@ class Servers:
             pytest.fail(self.failures[backend], pytrace=False)
         return self.portals[backend]
 
-    def _start_moto(self) -> str:
-        if self.moto_url is None:
+    def _start_moto(self, name: str) -> str:
+        """A moto server of its own for `name`: DynamoDB gets one apart from Cognito and SES,
+        because the tests read sent mail from /moto-api/data.json, which renders every item
+        of every table and grows slow (a minute per call) as the audit table fills."""
+        if name not in self.moto_urls:
             if not MOTO_SERVER.exists():
                 raise RuntimeError(f"moto_server not found at {MOTO_SERVER} (pip install 'moto[server]' into .venv)")
             port = free_port()
-            log = self.workdir / "moto.log"
+            log = self.workdir / f"moto-{name}.log"
             f = open(log, "wb")
             self._files.append(f)
-            self.moto = subprocess.Popen([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-                                         stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
+                                    stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.motos[name] = proc
             url = f"http://127.0.0.1:{port}"
-            _wait_until_answers(url + "/moto-api/data.json", self.moto, log, "moto_server")
-            self.moto_url = url
-        return self.moto_url
+            _wait_until_answers(url + "/moto-api/data.json", proc, log, f"moto_server ({name})")
+            self.moto_urls[name] = url
+        return self.moto_urls[name]
 
     def _start(self, backend: str) -> Portal:
         if not PORTAL_BIN.exists():
@@ -772,14 +894,17 @@ class Servers:
             "PORTAL_URL": base,
             "RUST_LOG": "info",
         })
-        moto_url = None
+        moto_url = dynamodb_url = None
         if backend == IDLE:
             env["PORTAL_IDLE_SECONDS"] = str(IDLE_SECONDS)
         if backend == "aws":
-            moto_url = self._start_moto()
+            moto_url = self._start_moto("cognito-ses")
+            dynamodb_url = self._start_moto("dynamodb")
             env.update({
                 "PORTAL_BACKEND": "aws",
                 "AWS_ENDPOINT_URL": moto_url,
+                # The SDK's service-specific endpoint setting: DynamoDB on its own server.
+                "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_url,
                 "AWS_REGION": "us-east-1",
                 "AWS_ACCESS_KEY_ID": "test",
                 "AWS_SECRET_ACCESS_KEY": "test",
@@ -793,7 +918,7 @@ class Servers:
         self.procs[backend] = proc
         self.logs[backend] = log
         _wait_until_answers(base + "/api/clinics", proc, log, f"portal-local ({backend})")
-        return Portal(backend, base, admin_password, log, moto_url)
+        return Portal(backend, base, admin_password, log, moto_url, dynamodb_url)
 
     def stop(self, backend: str) -> Path:
         """Stops the backend's portal (so its log is complete) and returns the log's path."""
@@ -806,8 +931,8 @@ class Servers:
     def close(self) -> None:
         for backend in list(self.procs):
             self.stop(backend)
-        if self.moto is not None:
-            _stop(self.moto)
+        for proc in self.motos.values():
+            _stop(proc)
         for f in self._files:
             f.close()
 
@@ -830,3 +955,83 @@ def pytest_collection_modifyitems(config, items):
     last = [i for i in items if i.path.name == "test_logs.py"]
     items[:] = [i for i in items if i.path.name != "test_logs.py"] + last
 
+
+
+# --------------------------------------------------------------------------- issue 4 scenario helpers
+# (module level; the Portal methods of this block follow `Portal.account_path`)
+
+AUDIT_TABLE = "portal-audit"  # PORTAL_AUDIT_TABLE's default; conftest never sets it
+# PHI the issue 4 tests send, so that the log test also looks for it.
+Kind.ADDRESS = "patient address line or city"
+Kind.PHONE = "phone number"
+Kind.CONTACT = "emergency contact or pharmacy name"
+Kind.SEARCH = "patient search query"
+
+
+def today_utc() -> dt.date:
+    """The server's today (it computes ages in UTC)."""
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def years_before(years: int, days: int = 0) -> dt.date:
+    """The date `years` years before today, plus `days` days: born on years_before(18) is 18
+    today; born on years_before(18, 1) turns 18 tomorrow. (29 February, in a common year,
+    counts as 28 February.)"""
+    t = today_utc()
+    try:
+        day = t.replace(year=t.year - years)
+    except ValueError:
+        day = t.replace(year=t.year - years, day=28)
+    return day + dt.timedelta(days=days)
+
+
+def patient_path(patient_id: str, what: str = "demographics") -> str:
+    return f"/api/patients/{patient_id}/{what}"
+
+
+def new_phone() -> str:
+    return SECRETS.add(Kind.PHONE, f"617 {random.randrange(200, 999)} {random.randrange(1000, 9999)}")
+
+
+def new_address(line2: bool = False) -> dict:
+    address = {
+        "line1": SECRETS.add(Kind.ADDRESS, f"{random.randrange(1, 999)} {letters(10).capitalize()} Street"),
+        "city": SECRETS.add(Kind.ADDRESS, letters(12).capitalize() + "ville"),
+        "state": random.choice(["MA", "NH", "RI", "DC", "PR"]),
+        "postal_code": f"{random.randrange(1000, 99999):05d}",
+    }
+    if line2:
+        address["line2"] = SECRETS.add(Kind.ADDRESS, f"Apartment {letters(8).upper()}")
+    return address
+
+
+def new_contact(phones: int = 1) -> dict:
+    return {
+        "name": SECRETS.add(Kind.CONTACT, f"{letters(8).capitalize()} {letters(10).capitalize()}"),
+        "relationship": random.choice(["Aunt", "Grandmother", "Neighbor", "Uncle"]),
+        "phones": [{"kind": k, "number": new_phone()} for k in ["mobile", "home", "work"][:phones]],
+    }
+
+
+def new_pharmacy() -> dict:
+    return {
+        "name": SECRETS.add(Kind.CONTACT, f"{letters(10).capitalize()} Pharmacy"),
+        "address": SECRETS.add(Kind.ADDRESS, f"{random.randrange(1, 999)} {letters(10).capitalize()} Road, Boston, MA 02115"),
+        "phone": new_phone(),
+    }
+
+
+def parse_log_lines(text: str) -> list[dict]:
+    """Each JSON line of a log as a dict, with tracing's "fields" merged into the top level."""
+    out = []
+    for line in text.splitlines():
+        try:
+            obj = jsonlib.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            fields = obj.pop("fields", None)
+            if isinstance(fields, dict):
+                obj.update(fields)
+            out.append(obj)
+    return out

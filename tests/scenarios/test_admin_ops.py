@@ -75,8 +75,9 @@ def test_admin_disables_and_enables_staff(portal):
     assert disable(portal, admin, staff.username).status_code == 204
     assert_problem(portal.login(staff.username, staff.password), 401)
     assert_problem(portal.post("/api/auth/refresh", cookie=staff.refresh), 401)
-    # A disabled member of staff's still-unexpired token may no longer act for the office.
-    assert_problem(portal.create_patient(staff.auth, new_patient_body()), 403)
+    # A disabled member of staff's still-unexpired token may no longer act for the office:
+    # like every token of a disabled account, it is refused as not signed in.
+    assert_problem(portal.create_patient(staff.auth, new_patient_body()), 401)
     assert enable(portal, admin, staff.username).status_code == 204
     portal.sign_in(staff.username, staff.password)
 
@@ -110,16 +111,19 @@ def test_usernames_in_admin_paths_are_case_insensitive(portal):
 
 def test_staff_manage_only_families_of_their_clinics(portal):
     """Staff act on an account only when one of its patients is in one of their clinics, and
-    never on staff or admin accounts; refused calls change nothing."""
+    never on staff or admin accounts; refused calls are the 404 of an unknown username and
+    change nothing."""
     cardiology = portal.make_staff(clinics=[CARDIOLOGY])
     endocrine = portal.make_staff(clinics=[ENDOCRINE])
     family = portal.make_family(cardiology.auth)
-    for call in (resend, disable):
-        assert_problem(call(portal, endocrine.auth, family.username), 403)
+    nobody = new_username("nobody")
+    for call in (resend, disable, enable):
+        unknown = assert_problem(call(portal, endocrine.auth, nobody), 404)
+        assert assert_problem(call(portal, endocrine.auth, family.username), 404) == unknown
     r = portal.put(portal.account_path(family.username, "username"), token=endocrine.auth,
                    json={"new_username": new_username("fam")})
-    assert_problem(r, 403)
-    assert_problem(disable(portal, cardiology.auth, endocrine.username), 403)
+    assert_problem(r, 404)
+    assert_problem(disable(portal, cardiology.auth, endocrine.username), 404)
     # Nothing changed: the family and the other staff member still sign in as before.
     portal.sign_in(family.username, family.password)
     portal.sign_in(endocrine.username, endocrine.password)

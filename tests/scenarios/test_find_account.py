@@ -40,9 +40,11 @@ def test_only_the_office_of_the_familys_clinic_and_admins_may_look(portal):
     endocrine = portal.make_staff(clinics=(ENDOCRINE,))
     family = portal.make_family(cardiology.auth, clinic=CARDIOLOGY)
     assert find(portal, portal.admin_token(), family.username).status_code == 200
-    assert_problem(find(portal, endocrine.auth, family.username), 403)
+    # Outside their clinics, staff are told what an unknown username gets: nothing shows
+    # whether the account exists.
+    unknown = assert_problem(find(portal, cardiology.auth, new_username("nobody")), 404)
+    assert assert_problem(find(portal, endocrine.auth, family.username), 404) == unknown
+    assert assert_problem(find(portal, cardiology.auth, endocrine.username), 404) == unknown
     assert_problem(find(portal, family.auth, family.username), 403)
-    assert_problem(find(portal, cardiology.auth, endocrine.username), 403)
-    assert_problem(find(portal, cardiology.auth, new_username("nobody")), 404)
     assert_problem(find(portal, cardiology.auth, "x"), 404)
     assert_problem(portal.get(f"/api/admin/accounts/{family.username}"), 401)

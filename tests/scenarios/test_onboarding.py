@@ -8,7 +8,7 @@ import uuid
 from conftest import (
     CARDIOLOGY, ENDOCRINE, Account, assert_no_store, assert_problem, assert_token_answer,
     check_credential_email, describe, new_answer, new_email, new_password, new_patient_body,
-    new_username,
+    new_username, years_before,
 )
 
 
@@ -95,6 +95,7 @@ def test_office_staff_register_a_patient_and_the_family_signs_in(portal):
 
 def test_patients_without_mrn_and_other_relationships(portal):
     body = new_patient_body(CARDIOLOGY, with_mrn=False)
+    body["birth_date"] = years_before(13).isoformat()  # "self" is for patients of 12 and over
     r = portal.create_patient(portal.admin_token(), body)
     assert r.status_code == 201, describe(r)
     patient_id = r.json()["id"]
@@ -125,7 +126,9 @@ def test_staff_act_only_for_their_clinics(portal):
     patient = portal.make_patient(cardiology.auth, CARDIOLOGY)
     username = new_username("fam")
     r = portal.create_account(endocrine.auth, username, new_email("fam"), patient["id"])
-    assert_problem(r, 403)
+    # Another clinic's patient is answered like an unknown one.
+    assert assert_problem(r, 404) == assert_problem(
+        portal.create_account(endocrine.auth, username, new_email("fam"), str(uuid.uuid4())), 404)
     # Nothing was made: the patient's own clinic can still give out that username.
     r = portal.create_account(cardiology.auth, username, new_email("fam"), patient["id"])
     assert r.status_code == 201, describe(r)

@@ -16,7 +16,7 @@ use portal::ports::PortError;
 use portal::store::accounts;
 use portal::store::{audit, patients as stored};
 use portal::{App, Problem};
-use scope::{target_account, Target};
+use scope::{target_account, Scope, Target};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -58,7 +58,7 @@ struct NewStaff {
 }
 
 async fn create_staff(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
-    if !caller.is(Role::Admin) {
+    if !matches!(Scope::of(app, caller).await?, Scope::Everything) {
         return Err(Problem::forbidden());
     }
     let body: NewStaff = json(req)?;

@@ -8,7 +8,7 @@ use portal::access::{self, Who};
 use portal::domain::{BirthDate, Clinic, Mrn, PersonName};
 use portal::http::{field, idempotency_key, json, json_response, Caller, Paging};
 use portal::store::audit;
-use portal::store::patients::{self as stored, fold, Found, Patient};
+use portal::store::patients::{self as stored, fold, Found, Patient, NAME_SEPARATOR};
 use portal::trail::{self, Reader};
 use portal::{App, Problem};
 use serde::Deserialize;
@@ -78,7 +78,7 @@ fn index_prefix(query: &str) -> Result<String, Problem> {
         return Err(bad("must name the family name"));
     }
     Ok(match given {
-        Some(given) => format!("NAME#{family}|{given}"),
+        Some(given) => format!("NAME#{family}{NAME_SEPARATOR}{given}"),
         None => format!("NAME#{family}"),
     })
 }
@@ -130,8 +130,8 @@ mod tests {
     #[test]
     fn queries_become_index_prefixes() {
         assert_eq!(index_prefix("Smi").unwrap(), "NAME#smi");
-        assert_eq!(index_prefix("Smith, Jo").unwrap(), "NAME#smith|jo");
-        assert_eq!(index_prefix("Mary Ann  Smith").unwrap(), "NAME#smith|mary ann");
+        assert_eq!(index_prefix("Smith, Jo").unwrap(), "NAME#smith\u{1}jo");
+        assert_eq!(index_prefix("Mary Ann  Smith").unwrap(), "NAME#smith\u{1}mary ann");
         assert_eq!(index_prefix("2015-03-09").unwrap(), "DOB#2015-03-09#");
         assert_eq!(index_prefix("3/9/2015").unwrap(), "DOB#2015-03-09#");
         assert_eq!(index_prefix("ab123").unwrap(), "MRN#AB123#");

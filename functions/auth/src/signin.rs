@@ -156,7 +156,10 @@ pub async fn refresh(app: &App, req: &Request) -> Result<Response<Body>, Problem
 
 /// Ends every session of the account (Cognito's GlobalSignOut) and clears the cookie.
 pub async fn logout(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
-    http::Caller::from_request(req)?;
+    let caller = http::Caller::from_request(req)?;
+    // A disabled account's sessions ended when it was disabled; its token is refused here
+    // as on every other route.
+    portal::access::caller_account(app, &caller).await?;
     let token = bearer_token(req).ok_or_else(Problem::unauthenticated)?;
     match app.identity.sign_out(token).await {
         // Already signed out elsewhere: signing out again is not an error.

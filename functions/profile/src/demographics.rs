@@ -19,13 +19,20 @@ struct Demographics {
     given_name: PersonName,
     family_name: PersonName,
     birth_date: BirthDate,
-    /// `null` until someone first enters it; a PUT must send one.
+    /// `null` until someone first enters it. A PUT must send the field but may send `null`,
+    /// so the office can correct a new patient's name before anyone has entered an address.
+    #[serde(deserialize_with = "required")]
     address: Option<Address>,
     #[serde(default)]
     phones: Bounded<Phone, 0, 5>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email: Option<EmailAddress>,
     version: u64,
+}
+
+/// A field that may be `null` but not left out (serde lets an `Option` be missing).
+fn required<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Address>, D::Error> {
+    Option::deserialize(d)
 }
 
 impl From<&Patient> for Demographics {
@@ -53,7 +60,6 @@ pub async fn put(app: &portal::App, caller: &Caller, id: &str, req: &Request) ->
     if body.id.to_string() != id {
         return Err(Problem::invalid("id", "id must be the id of the patient in the address."));
     }
-    let address = body.address.ok_or_else(|| Problem::invalid("address", "address is required."))?;
     let grant = access::patient(app, caller, id, Who::Anyone, "demographics.update").await?;
     let current = &grant.patient;
     if grant.acting.is_family() {
@@ -73,7 +79,7 @@ pub async fn put(app: &portal::App, caller: &Caller, id: &str, req: &Request) ->
         given_name: body.given_name,
         family_name: body.family_name,
         birth_date: body.birth_date,
-        address: Some(address),
+        address: body.address,
         phones: body.phones,
         email: body.email,
         ..current.clone()

@@ -8,11 +8,14 @@
 //! | account->patient  | ACCOUNT#<sub>          | PATIENT#<id>       |
 //! | patient           | PATIENT#<id>           | PATIENT            |
 //! | patient->account  | PATIENT#<id>           | ACCOUNT#<sub>      |
-//! | audit record      | AUDIT#<patient id>     | <time>#<uuid>      |
+//! | additional info   | PATIENT#<id>           | INFO               |
+//! | search index      | CLINIC#<clinic>        | NAME#…, DOB#…, MRN#… (see `patients`) |
 //! | idempotency       | IDEM#<sub>#<key>       | IDEM               |
 //! | sign-in failures  | SIGNIN#<lower name>    | FAILURES           |
 //! | reset attempts    | RESET#<user id>        | <code digest>      |
 //! | server secret     | CONFIG                 | SECRET             |
+//!
+//! Audit records live in a table of their own (see `audit`).
 
 pub mod accounts;
 pub mod audit;

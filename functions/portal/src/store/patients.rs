@@ -2,7 +2,7 @@
 //! "Additional information", and the per-clinic index the office searches.
 //!
 //! Search index items live in partition `CLINIC#<clinic>` under three sort keys per
-//! patient, `NAME#<family>|<given>#<id>`, `DOB#<date>#<id>` and `MRN#<mrn>#<id>`, each
+//! patient, `NAME#<family>\u{1}<given>#<id>`, `DOB#<date>#<id>` and `MRN#<mrn>#<id>`, each
 //! holding what a search result shows. A search is one Query per clinic, never a Scan;
 //! the index items are written in the same transaction as the patient.
 
@@ -74,15 +74,19 @@ pub fn info_key(id: &PatientId) -> Key {
     Key::new(format!("PATIENT#{id}"), "INFO")
 }
 
-/// Lower case, single spaces, and none of the characters the sort keys use as separators.
+/// Between the family and the given name in an index key: it sorts before every character
+/// a name can hold (names hold no control characters), so "Smith" comes before "Smithson".
+pub const NAME_SEPARATOR: char = '\u{1}';
+
+/// Lower case, single spaces, and no `#`, which the sort keys use as a separator.
 pub fn fold(s: &str) -> String {
-    s.to_lowercase().replace(['#', '|'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
+    s.to_lowercase().replace('#', " ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn index_keys(p: &Patient) -> Vec<Key> {
     let pk = format!("CLINIC#{}", p.clinic);
     let mut keys = vec![
-        Key::new(&pk, format!("NAME#{}|{}#{}", fold(p.family_name.as_str()), fold(p.given_name.as_str()), p.id)),
+        Key::new(&pk, format!("NAME#{}{NAME_SEPARATOR}{}#{}", fold(p.family_name.as_str()), fold(p.given_name.as_str()), p.id)),
         Key::new(&pk, format!("DOB#{}#{}", String::from(p.birth_date), p.id)),
     ];
     if let Some(mrn) = &p.mrn {

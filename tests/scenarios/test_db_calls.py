@@ -1,0 +1,56 @@
+"""Issue 4's cost rule, on the AWS backend: reading a patient's demographics costs at most two
+DynamoDB reads (the access check included) plus the one audit write. Each answer's "answered"
+log line counts the DynamoDB calls of its request."""
+
+import uuid
+
+import pytest
+
+from conftest import CARDIOLOGY, describe, patient_path
+
+ROUTE = "/api/patients/{patient_id}/demographics"
+
+
+def answered_line(portal, since: int, method: str, route: str) -> dict:
+    """The one "answered" log line of `method route` written since the offset."""
+    lines = [line for line in portal.log_lines(since=since)
+             if line.get("message") == "answered" and line.get("method") == method and line.get("route") == route]
+    assert len(lines) == 1, f"{len(lines)} 'answered' lines for {method} {route}: {lines}"
+    return lines[0]
+
+
+def test_reading_demographics_costs_two_reads_and_the_audit_write(portal):
+    if portal.backend != "aws":
+        pytest.skip("counts DynamoDB calls: the AWS backend only")
+    staff = portal.make_staff(clinics=(CARDIOLOGY,))
+    family = portal.make_family(staff.auth)
+    pid = family.patient["id"]
+    for who, token in (("family", family.auth), ("staff", staff.auth), ("admin", portal.admin_token())):
+        since = portal.log_offset()
+        r = portal.get(patient_path(pid), token=token)
+        assert r.status_code == 200, describe(r)
+        line = answered_line(portal, since, "GET", ROUTE)
+        assert line["status"] == 200, line
+        assert isinstance(line.get("dynamodb_reads"), int) and isinstance(line.get("dynamodb_writes"), int), line
+        assert line["dynamodb_reads"] <= 2, f"{who}: {line['dynamodb_reads']} DynamoDB reads"
+        assert line["dynamodb_writes"] == 1, f"{who}: {line['dynamodb_writes']} DynamoDB writes"
+        assert str(pid) not in str(line), "the patient id is in the log line's route"
+
+
+def test_the_counts_count(portal):
+    """The counter is not stuck at zero: a create (reserve the username, store the account and
+    link, mark done: several writes) shows writes, and a refused read shows no audit write."""
+    if portal.backend != "aws":
+        pytest.skip("counts DynamoDB calls: the AWS backend only")
+    staff = portal.make_staff(clinics=(CARDIOLOGY,))
+    since = portal.log_offset()
+    patient = portal.make_patient(staff.auth)
+    line = answered_line(portal, since, "POST", "/api/admin/patients")
+    assert line["dynamodb_writes"] >= 1, line
+
+    since = portal.log_offset()
+    r = portal.get(patient_path(str(uuid.uuid4())), token=staff.auth)
+    assert r.status_code == 404, describe(r)
+    line = answered_line(portal, since, "GET", ROUTE)
+    assert line["dynamodb_writes"] == 0 and 1 <= line["dynamodb_reads"] <= 2, line
+    assert patient["id"]

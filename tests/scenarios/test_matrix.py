@@ -1,0 +1,438 @@
+"""The authorization matrix (issue 4): every route of issues 2 and 4, for every kind of
+caller, on a patient of the caller's own family or clinic ("own") and on a patient of another
+family ("other"). Each cell's expected answer is written once, in the tables below; the tests
+run every cell on both backends and fail once, listing every cell that differs.
+
+Callers (built once per backend by the `world` fixture):
+  anonymous     no token
+  own           the patient's own account: P is 14 and holds "self"
+  guardian2     guardian of P and of another child
+  other_family  parent of R, a patient of another family (and another clinic)
+  staff_same    staff of P's clinic (cardiology)
+  staff_other   staff of R's clinic (endocrine)
+  admin         an admin
+  disabled      a parent of P whose account the admin disabled after it signed in (its
+                unexpired token is used)
+  turned18      guardian of A, who turned 18 (the clinic corrected A's birth date)
+Targets: "own" is P for anonymous, own, guardian2, staff_same, admin and disabled; R for
+other_family and staff_other; A for turned18. "other" is R for the first group, P for the rest.
+
+A cell is "own/other". In the search row, "200+" is a 200 that lists the target patient and
+"200-" a 200 that does not. Denials of a patient answer exactly what an unknown patient id
+gets (checked for every "other" cell that is a 404), so nothing tells a patient exists.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pytest
+
+from conftest import (
+    CARDIOLOGY, ENDOCRINE, Account, describe, new_address, new_answer, new_email, new_password,
+    new_patient_body, new_pharmacy, new_username, patient_path, years_before,
+)
+
+CALLERS = ("anonymous", "own", "guardian2", "other_family", "staff_same", "staff_other", "admin",
+           "disabled", "turned18")
+
+
+def table(text: str) -> dict[str, dict[str, tuple]]:
+    """Rows of a table written below: a route name, then one cell per caller in CALLERS order,
+    columns separated by two or more spaces."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    header = re.split(r"\s{2,}", lines[0].strip())
+    assert tuple(header[1:]) == CALLERS, f"table header {header}"
+    rows = {}
+    for line in lines[1:]:
+        route, *cells = re.split(r"\s{2,}", line.strip())
+        assert len(cells) == len(CALLERS), f"{route}: {len(cells)} cells"
+        rows[route] = {caller: tuple(int(v) if v.isdigit() else v for v in cell.split("/"))
+                       for caller, cell in zip(CALLERS, cells)}
+    return rows
+
+
+# ------------------------------------------------------------------------------------ the tables
+
+PATIENT_RECORDS = table("""
+route                anonymous  own      guardian2  other_family  staff_same  staff_other  admin    disabled  turned18
+GET demographics     401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+PUT demographics     401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+GET additional-info  401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+PUT additional-info  401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+GET access-log       401/401    200/404  200/404    200/404       403/403     403/403      403/403  401/401   404/404
+GET office audit     401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
+""")
+
+OFFICE = table("""
+route                anonymous  own      guardian2  other_family  staff_same  staff_other  admin      disabled  turned18
+link                 401/401    403/403  403/403    403/403       201/404     201/404      201/201    401/401   403/403
+unlink               401/401    403/403  403/403    403/403       204/404     204/404      204/204    401/401   403/403
+search               401/401    403/403  403/403    403/403       200+/200-   200+/200-    200+/200+  401/401   403/403
+create patient       401/401    403/403  403/403    403/403       201/403     201/403      201/201    401/401   403/403
+create account       401/401    403/403  403/403    403/403       201/404     201/404      201/201    401/401   403/403
+find account         401/401    403/403  403/403    403/403       200/404     200/404      200/200    401/401   403/403
+resend               401/401    403/403  403/403    403/403       202/404     202/404      202/202    401/401   403/403
+username             401/401    403/403  403/403    403/403       200/404     200/404      200/200    401/401   403/403
+disable              401/401    403/403  403/403    403/403       204/404     204/404      204/204    401/401   403/403
+enable               401/401    403/403  403/403    403/403       204/404     204/404      204/204    401/401   403/403
+create staff         401/401    403/403  403/403    403/403       403/403     403/403      201/201    401/401   403/403
+""")
+
+# Routes of the caller's own account: no patient, one cell per caller. Logout goes last.
+OWN_ACCOUNT = table("""
+route                    anonymous  own  guardian2  other_family  staff_same  staff_other  admin  disabled  turned18
+GET account              401        200  200        200           200         200          200    401       200
+GET security-questions   401        200  200        200           200         200          200    401       200
+PUT security-questions   401        204  204        204           204         204          204    401       204
+change password          401        204  204        204           204         204          204    401       204
+logout                   401        204  204        204           204         204          204    401       204
+""")
+
+# Public routes: the same answer for every caller, with or without a token.
+PUBLIC = {
+    "GET /api/clinics": 200,
+    "GET /api/auth/security-questions": 200,
+    "POST /api/auth/login (unknown username)": 401,
+    "POST /api/auth/first-login (no challenge)": 401,
+    "POST /api/auth/forgot-password": 202,
+    "POST /api/auth/reset-question": 200,
+    "POST /api/auth/reset-password (wrong code)": 400,
+    "POST /api/auth/refresh (no cookie)": 401,
+}
+
+
+# ------------------------------------------------------------------------------------ the world
+
+TOKEN_RENEW_S = 480  # access tokens live 15 minutes
+
+
+@dataclass
+class Target:
+    """A patient, and throwaway family accounts to aim the account routes at."""
+    patient: dict
+    finder: Account | None  # holds the patient: find, resend, rename, disable, enable
+    linkee: Account | None  # of the patient's clinic, not linked to it: link, unlink
+    relationship: str  # what the office may link to this patient
+    unknown: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.patient["id"]
+
+    def as_unknown(self) -> "Target":
+        """The same request aimed at a patient (or account) that does not exist."""
+        nobody = Account(new_username("nobody"), new_email("nobody"))
+        return Target({**self.patient, "id": str(uuid.uuid4())}, nobody, self.linkee, self.relationship, True)
+
+
+@dataclass
+class Caller:
+    name: str
+    account: Account | None
+    own: Target | None = None
+    other: Target | None = None
+    signed_at: float = 0.0  # when its token was issued (no later than this)
+
+
+class World:
+    def __init__(self, portal):
+        self.portal = portal
+        self.callers: dict[str, Caller] = {}
+        self.base: dict[str, Target] = {}  # the real target a cell's unknown twin stands for
+
+    def admin(self) -> str:
+        """The bootstrap admin, for preparing and restoring (the matrix's admin is another)."""
+        return self.portal.admin_token()
+
+    def token(self, c: Caller) -> str | None:
+        if c.account is None:
+            return None
+        if time.monotonic() - c.signed_at > TOKEN_RENEW_S:
+            if c.name == "disabled":
+                self._post_admin(c.account.username, "enable")
+            c.account.access_token, c.account.refresh = self.portal.sign_in(c.account.username, c.account.password)
+            c.signed_at = time.monotonic()
+            if c.name == "disabled":
+                self._post_admin(c.account.username, "disable")
+        return c.account.access_token
+
+    def _post_admin(self, username: str, action: str) -> None:
+        r = self.portal.post(self.portal.account_path(username, action), token=self.admin())
+        assert r.status_code == 204, describe(r)
+
+    def current(self, t: Target, what: str) -> dict:
+        """The patient's record as it is now (read by the admin), for a PUT to change."""
+        real = self.base.get(t.id, t)
+        body = self.portal.patient_data(self.admin(), real.id, what)
+        return {**body, "id": t.id} if what == "demographics" else body
+
+
+@pytest.fixture(scope="module")
+def world(portal) -> World:
+    w = World(portal)
+    p = portal
+    started = time.monotonic()  # every token below was issued after this
+    staff_same = p.make_staff(clinics=(CARDIOLOGY,))
+    staff_other = p.make_staff(clinics=(ENDOCRINE,))
+    admin = p.make_staff(role="admin", clinics=())
+    P = p.make_patient_born(years_before(14), staff_same.auth, CARDIOLOGY)
+    R = p.make_patient_born(years_before(10), staff_other.auth, ENDOCRINE)
+    A = p.make_patient_born(years_before(17), staff_same.auth, CARDIOLOGY)
+    second_child = p.make_patient_born(years_before(8), staff_same.auth, CARDIOLOGY)
+
+    own = p.make_holder(P, "self", staff_same.auth)
+    guardian2 = p.make_holder(P, "guardian", staff_same.auth)
+    r = p.link(staff_same.auth, guardian2.username, second_child["id"], "guardian")
+    assert r.status_code == 201, describe(r)
+    other_family = p.make_holder(R, "parent", staff_other.auth)
+    disabled = p.make_holder(P, "parent", staff_same.auth)
+    turned18 = p.make_holder(A, "guardian", staff_same.auth)
+
+    targets = {
+        "P": Target(P, p.make_holder(P, "parent", staff_same.auth, sign_in=False),
+                    p.make_family(staff_same.auth, CARDIOLOGY, sign_in=False), "guardian"),
+        "R": Target(R, p.make_holder(R, "parent", staff_other.auth, sign_in=False),
+                    p.make_family(staff_other.auth, ENDOCRINE, sign_in=False), "guardian"),
+        "A": Target(A, p.make_holder(A, "guardian", staff_same.auth, sign_in=False),
+                    p.make_family(staff_same.auth, CARDIOLOGY, sign_in=False), "self"),
+    }
+    # Before the changes below, each of these callers acts for their child (so that the
+    # table's 401s and 404s come from the disable and the birthday, not from bad set-up).
+    for account, child in ((disabled, P), (turned18, A), (guardian2, P), (guardian2, second_child)):
+        p.patient_data(account.auth, child["id"])
+    # A turns 18: the clinic corrects the birth date.
+    body = p.patient_data(staff_same.auth, A["id"])
+    r = p.put(patient_path(A["id"]), token=staff_same.auth,
+              json={**body, "address": new_address(), "birth_date": years_before(18).isoformat()})
+    assert r.status_code == 200, describe(r)
+    # The admin disables an account that is signed in.
+    w._post_admin(disabled.username, "disable")
+
+    plan = {
+        "anonymous": (None, "P", "R"), "own": (own, "P", "R"), "guardian2": (guardian2, "P", "R"),
+        "other_family": (other_family, "R", "P"), "staff_same": (staff_same, "P", "R"),
+        "staff_other": (staff_other, "R", "P"), "admin": (admin, "P", "R"), "disabled": (disabled, "P", "R"),
+        "turned18": (turned18, "A", "P"),
+    }
+    for name, (account, mine, theirs) in plan.items():
+        w.callers[name] = Caller(name, account, targets[mine], targets[theirs], signed_at=started)
+    return w
+
+
+# ------------------------------------------------------------------------------------ the cells
+# Each makes its request fresh, returns the answer, and undoes what it changed.
+
+
+def _patient_get(what):
+    def call(w: World, c: Caller, t: Target):
+        return w.portal.get(patient_path(t.id, what), token=w.token(c))
+    return call
+
+
+def put_demographics(w, c, t):
+    body = {**w.current(t, "demographics"), "address": new_address()}
+    return w.portal.put(patient_path(t.id), token=w.token(c), json=body)
+
+
+def put_additional_info(w, c, t):
+    body = {**w.current(t, "additional-info"), "pharmacy": new_pharmacy()}
+    return w.portal.put(patient_path(t.id, "additional-info"), token=w.token(c), json=body)
+
+
+def office_audit(w, c, t):
+    return w.portal.get(f"/api/admin/patients/{t.id}/audit", token=w.token(c))
+
+
+def link(w, c, t):
+    r = w.portal.link(w.token(c), t.linkee.username, t.id, t.relationship)
+    if not t.unknown:
+        assert w.portal.unlink(w.admin(), t.linkee.username, t.id).status_code == 204
+    return r
+
+
+def unlink(w, c, t):
+    if not t.unknown:
+        r = w.portal.link(w.admin(), t.linkee.username, t.id, t.relationship)
+        assert r.status_code == 201, describe(r)
+    r = w.portal.unlink(w.token(c), t.linkee.username, t.id)
+    if not t.unknown:
+        assert w.portal.unlink(w.admin(), t.linkee.username, t.id).status_code == 204
+    return r
+
+
+def search(w, c, t):
+    p = t.patient
+    return w.portal.search(w.token(c), f"{p['family_name']}, {p['given_name']}")
+
+
+def create_patient(w, c, t):
+    return w.portal.create_patient(w.token(c), new_patient_body(t.patient["clinic"]))
+
+
+def create_account(w, c, t):
+    return w.portal.create_account(w.token(c), new_username("fam"), new_email("fam"), t.id, t.relationship)
+
+
+def find_account(w, c, t):
+    return w.portal.get(f"/api/admin/accounts/{quote(t.finder.username, safe='')}", token=w.token(c))
+
+
+def resend(w, c, t):
+    return w.portal.post(w.portal.account_path(t.finder.username, "resend-credentials"), token=w.token(c))
+
+
+def rename(w, c, t):
+    path = w.portal.account_path
+    r = w.portal.put(path(t.finder.username, "username"), token=w.token(c), json={"new_username": new_username("renamed")})
+    if r.status_code == 200:
+        back = w.portal.put(path(r.json()["username"], "username"), token=w.admin(),
+                            json={"new_username": t.finder.username})
+        assert back.status_code == 200, describe(back)
+    return r
+
+
+def disable(w, c, t):
+    r = w.portal.post(w.portal.account_path(t.finder.username, "disable"), token=w.token(c))
+    if not t.unknown:
+        w._post_admin(t.finder.username, "enable")
+    return r
+
+
+def enable(w, c, t):
+    return w.portal.post(w.portal.account_path(t.finder.username, "enable"), token=w.token(c))
+
+
+def create_staff(w, c, t):
+    # Not Portal.create_staff: that one falls back to the admin's token.
+    return w.portal.post("/api/admin/staff", token=w.token(c), json={
+        "username": new_username("staff"), "email": new_email("staff"), "given_name": "Sam",
+        "family_name": "Office", "role": "staff", "clinics": [t.patient["clinic"]]})
+
+
+CELLS = {
+    "GET demographics": _patient_get("demographics"), "PUT demographics": put_demographics,
+    "GET additional-info": _patient_get("additional-info"), "PUT additional-info": put_additional_info,
+    "GET access-log": _patient_get("access-log"), "GET office audit": office_audit,
+    "link": link, "unlink": unlink, "search": search, "create patient": create_patient,
+    "create account": create_account, "find account": find_account, "resend": resend, "username": rename,
+    "disable": disable, "enable": enable, "create staff": create_staff,
+}
+
+
+def observed(route: str, r, t: Target):
+    if route == "search" and r.status_code == 200:
+        return "200+" if t.id in {i["id"] for i in r.json()["items"]} else "200-"
+    return r.status_code
+
+
+def run_targeted(w: World, rows: dict) -> list[str]:
+    wrong = []
+    for route, cells in rows.items():
+        call = CELLS[route]
+        for name in CALLERS:
+            c = w.callers[name]
+            for which, target, expected in (("own", c.own, cells[name][0]), ("other", c.other, cells[name][1])):
+                r = call(w, c, target)
+                got = observed(route, r, target)
+                if got != expected:
+                    wrong.append(f"{route:20} {name:13} on {which:5}: expected {expected}, got {got}: {describe(r)}")
+                elif which == "other" and expected == 404:
+                    twin = target.as_unknown()
+                    w.base[twin.id] = target
+                    u = call(w, c, twin)
+                    if u.status_code != 404 or u.json() != r.json():
+                        wrong.append(f"{route:20} {name:13} on other: the denial differs from an unknown "
+                                     f"patient's answer: {describe(r)} vs {describe(u)}")
+    return wrong
+
+
+def report(wrong: list[str], what: str) -> None:
+    assert not wrong, f"{len(wrong)} {what} cell(s) differ from the table:\n" + "\n".join(wrong)
+
+
+def test_patient_records(world):
+    report(run_targeted(world, PATIENT_RECORDS), "patient record")
+
+
+def test_office_routes(world):
+    report(run_targeted(world, OFFICE), "office")
+
+
+def _public_call(w: World, route: str, token: str | None):
+    p = w.portal
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    nobody = new_username("nobody")
+    qid = [q for q in p.question_ids()][:3]
+    bodies = {
+        "POST /api/auth/login (unknown username)": {"username": nobody, "password": new_password()},
+        "POST /api/auth/first-login (no challenge)": {
+            "username": nobody, "session": "x" * 40, "new_password": new_password(),
+            "security_questions": [{"question_id": q, "answer": new_answer()} for q in qid]},
+        "POST /api/auth/forgot-password": {"username": nobody},
+        "POST /api/auth/reset-question": {"username": nobody, "code": "123456"},
+        "POST /api/auth/reset-password (wrong code)": {
+            "username": nobody, "code": "123456", "question_id": qid[0], "answer": new_answer(),
+            "new_password": new_password()},
+        "POST /api/auth/refresh (no cookie)": None,
+    }
+    method, path = route.split(" (")[0].split(" ", 1)
+    return p.request(method, path, json=bodies.get(route), headers=headers)
+
+
+def test_public_routes(world):
+    wrong = []
+    for route, expected in PUBLIC.items():
+        for name in CALLERS:
+            r = _public_call(world, route, world.token(world.callers[name]))
+            if r.status_code != expected:
+                wrong.append(f"{route:45} {name:13}: expected {expected}, got {describe(r)}")
+    report(wrong, "public route")
+
+
+def _own_account_call(w: World, route: str, c: Caller):
+    p, token = w.portal, w.token(c)
+    acct = c.account
+    password = acct.password if acct else new_password()
+    if route == "GET account":
+        return p.get("/api/account", token=token)
+    if route == "GET security-questions":
+        return p.get("/api/account/security-questions", token=token)
+    if route == "PUT security-questions":
+        answers = {q: new_answer() for q in p.question_ids()[3:6]}
+        r = p.put("/api/account/security-questions", token=token, json={
+            "security_questions": [{"question_id": q, "answer": a} for q, a in answers.items()],
+            "current_password": password})
+        if r.status_code == 204:
+            acct.answers = answers
+        return r
+    if route == "change password":
+        new = new_password()
+        r = p.post("/api/account/password", token=token, json={"current_password": password, "new_password": new})
+        if r.status_code == 204:
+            acct.password = new
+        return r
+    if route == "logout":
+        return p.post("/api/auth/logout", token=token)
+    raise AssertionError(route)
+
+
+def test_own_account_routes(world):
+    """Last: it changes the callers' passwords and signs them out."""
+    wrong = []
+    for route, cells in OWN_ACCOUNT.items():
+        for name in CALLERS:
+            c = world.callers[name]
+            (expected,) = cells[name]
+            r = _own_account_call(world, route, c)
+            if r.status_code != expected:
+                wrong.append(f"{route:24} {name:13}: expected {expected}, got {describe(r)}")
+            if route == "change password" and r.status_code == 204 and name != "disabled":
+                # A new session, so that the next route is asked with a token surely valid.
+                c.account.access_token, c.account.refresh = world.portal.sign_in(c.account.username, c.account.password)
+                c.signed_at = time.monotonic()
+    report(wrong, "own-account")
