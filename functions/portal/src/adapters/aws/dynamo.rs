@@ -92,32 +92,7 @@ impl Table for Dynamo {
     }
 
     async fn query(&self, pk: &str, sk_prefix: &str) -> PortResult<Vec<Item>> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
-                .set_exclusive_start_key(start.take());
-            q = if sk_prefix.is_empty() {
-                q.key_condition_expression("pk = :pk")
-            } else {
-                q.key_condition_expression("pk = :pk AND begins_with(sk, :p)")
-                    .expression_attribute_values(":p", AttributeValue::S(sk_prefix.to_owned()))
-            };
-            calls::read();
-            let res = q.send().await.map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
-            for attrs in res.items.unwrap_or_default() {
-                out.push(from_attrs(attrs)?);
-            }
-            match res.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
-            }
-        }
+        self.page(pk, PageOf { prefix: sk_prefix, after: None, limit: usize::MAX, newest_first: false }).await
     }
 
     /// A key condition can hold one range test on the sort key, so the page's start is
@@ -132,7 +107,8 @@ impl Table for Dynamo {
                 .table_name(&self.table)
                 .consistent_read(true)
                 .scan_index_forward(!page.newest_first)
-                .limit(i32::try_from(page.limit + 1).unwrap_or(i32::MAX))
+                // One more than the page, for the item at `after`; no limit for a whole partition.
+                .set_limit(page.limit.checked_add(1).and_then(|n| i32::try_from(n).ok()))
                 .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
                 .set_exclusive_start_key(start.take());
             let value = |name: &str, v: String| (name.to_owned(), AttributeValue::S(v));

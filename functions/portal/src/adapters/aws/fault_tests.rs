@@ -122,3 +122,27 @@ async fn a_rejected_credential_email_leaves_an_account_that_the_same_request_fin
     assert_eq!(rec.creation, Creation::Done);
     assert_eq!(onboarding::create(&app, &new).await.unwrap_err().status, 409, "a finished account is not created twice");
 }
+
+#[tokio::test]
+async fn a_page_drops_the_item_it_starts_after_and_follows_short_answers() {
+    use crate::ports::PageOf;
+    use dynamodb::operation::query::QueryOutput;
+    use dynamodb::types::AttributeValue;
+    let attrs = |sk: &str| {
+        std::collections::HashMap::from([("pk".to_owned(), AttributeValue::S("A".into())), ("sk".to_owned(), AttributeValue::S(sk.into()))])
+    };
+    // The first answer holds the `after` item and stops short (as at DynamoDB's 1 MB), so
+    // the adapter asks again from where it stopped.
+    let first = mock!(dynamodb::Client::query)
+        .match_requests(|q| q.exclusive_start_key().is_none() && q.limit() == Some(3) && !q.scan_index_forward().unwrap_or(true))
+        .then_output(move || QueryOutput::builder().items(attrs("5")).items(attrs("4")).last_evaluated_key("sk", AttributeValue::S("4".into())).build());
+    let second = mock!(dynamodb::Client::query)
+        .match_requests(|q| q.exclusive_start_key().is_some())
+        .then_output(move || QueryOutput::builder().items(attrs("3")).items(attrs("2")).items(attrs("1")).build());
+    let client = mock_client!(dynamodb, RuleMode::MatchAny, [&first, &second]);
+    let table = Dynamo::new(client, "audit");
+    let page = table.page("A", PageOf { prefix: "", after: Some("5"), limit: 2, newest_first: true }).await.unwrap();
+    let sks: Vec<_> = page.iter().map(crate::store::sk_of).collect();
+    assert_eq!(sks, ["4", "3"]);
+    assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+}

@@ -73,12 +73,7 @@ impl Table for FileTable {
     }
 
     async fn query(&self, pk: &str, sk_prefix: &str) -> PortResult<Vec<Item>> {
-        let items = self.lock()?;
-        Ok(items
-            .range((pk.to_owned(), sk_prefix.to_owned())..)
-            .take_while(|((p, s), _)| p == pk && s.starts_with(sk_prefix))
-            .map(|(_, i)| i.clone())
-            .collect())
+        self.page(pk, PageOf { prefix: sk_prefix, after: None, limit: usize::MAX, newest_first: false }).await
     }
 
     async fn page(&self, pk: &str, page: PageOf<'_>) -> PortResult<Vec<Item>> {
