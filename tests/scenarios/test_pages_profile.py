@@ -22,6 +22,8 @@ from conftest import (
     BACKENDS,
     CARDIOLOGY,
     CLINIC_NAMES,
+    SECRETS,
+    Kind,
     describe,
     new_address,
     new_answer,
@@ -60,11 +62,14 @@ def signed_in(b: Browser, account) -> None:
     b.on(f"Welcome, {account.username}")
 
 
-def fill_address(b: Browser, address: dict) -> None:
-    b.type("Street address", address["line1"])
-    b.type("City or town", address["city"])
-    b.choose("State", STATE_NAMES[address["state"]])
-    b.type("ZIP code", address["postal_code"])
+def fill_address(b: Browser, address: dict, optional: bool = False) -> None:
+    """`optional`: the office's form of a patient without an address yet, whose address
+    fields may stay blank and say so."""
+    mark = " (optional)" if optional else ""
+    b.type("Street address" + mark, address["line1"])
+    b.type("City or town" + mark, address["city"])
+    b.choose("State" + mark, STATE_NAMES[address["state"]])
+    b.type("ZIP code" + mark, address["postal_code"])
 
 
 def field_value(b: Browser, label: str) -> str:
@@ -310,9 +315,19 @@ def test_e_the_office_finds_a_patient_edits_links_and_unlinks(site, browser):
     b.wait_text("Viewed Pt Demographics")  # the audit trail has loaded
     b.page("office-patient")
 
-    # The office corrects the address.
+    # A name is corrected before anyone has entered an address: the blank address stays none.
+    corrected = SECRETS.add(Kind.PATIENT_NAME, patient["given_name"] + "e")
+    b.type("First name", corrected)
+    b.click("Save")
+    b.wait_text("Pt Demographics saved.")
+    now = site.patient_data(staff.auth, patient["id"])
+    assert (now["given_name"], now["address"]) == (corrected, None), now
+    full_name = f"{corrected} {patient['family_name']}"
+    b.wait_text(f"Showing {full_name}'s record")
+
+    # The office enters the address.
     address = new_address()
-    fill_address(b, address)
+    fill_address(b, address, optional=True)
     b.click("Save")
     b.wait_text("Pt Demographics saved.")
     assert site.patient_data(staff.auth, patient["id"])["address"]["line1"] == address["line1"]

@@ -142,15 +142,18 @@ export function demographicsEditor(record, { staff = false, onChange = () => {} 
       { name: "family_name", label: "Last name", value: draft.family_name },
       { name: "birth_date", label: "Date of birth", type: "date", value: draft.birth_date },
     ] }] : [];
+    // The office may correct a new patient's name before anyone has entered an address;
+    // families are asked for one.
+    const addressRequired = !staff || saved.address !== null;
     const f = form({
       fields: [
         ...nameFields,
         { group: "Address", fields: [
-          { name: "address.line1", label: "Street address", autocomplete: "off", value: draft.address.line1 },
+          { name: "address.line1", label: "Street address", autocomplete: "off", required: addressRequired, value: draft.address.line1 },
           { name: "address.line2", label: "Apartment, suite or unit", required: false, value: draft.address.line2 },
-          { name: "address.city", label: "City or town", value: draft.address.city },
-          { name: "address.state", label: "State", options: stateOptions(), value: draft.address.state },
-          { name: "address.postal_code", label: "ZIP code", hint: "5 digits, or ZIP+4 such as 02111-1526.", value: draft.address.postal_code },
+          { name: "address.city", label: "City or town", required: addressRequired, value: draft.address.city },
+          { name: "address.state", label: "State", options: stateOptions(), required: addressRequired, value: draft.address.state },
+          { name: "address.postal_code", label: "ZIP code", hint: "5 digits, or ZIP+4 such as 02111-1526.", required: addressRequired, value: draft.address.postal_code },
         ] },
         { group: "Phone numbers", ...phoneRows("phones", draft.phones, { min: 0, max: 5, ...rows }) },
         { name: "email", label: "Email address", type: "email", required: false, value: draft.email },
@@ -159,8 +162,9 @@ export function demographicsEditor(record, { staff = false, onChange = () => {} 
       onSubmit: async (v) => {
         status.replaceChildren();
         const d = read(v, draft);
-        const address = { line1: d.address.line1, city: d.address.city, state: d.address.state, postal_code: d.address.postal_code };
+        let address = { line1: d.address.line1, city: d.address.city, state: d.address.state, postal_code: d.address.postal_code };
         if (d.address.line2) address.line2 = d.address.line2;
+        if (!addressRequired && !Object.values(d.address).some(Boolean)) address = null;
         const body = { id: saved.id, given_name: d.given_name, family_name: d.family_name, birth_date: d.birth_date, address, phones: d.phones, version: saved.version };
         if (d.email) body.email = d.email;
         saved = await api("PUT", patientPath(saved.id, "demographics"), { body });
