@@ -122,7 +122,6 @@ pub trait Marked {
 pub struct Grant {
     pub patient: Patient,
     pub acting: Acting,
-    pub account: Account,
     /// Other items of the patient's partition asked for with it (see `patient_with`).
     pub items: Vec<Item>,
     today: Date,
@@ -191,7 +190,7 @@ pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, ac
     if !allowed {
         return Err(no_patient());
     }
-    Ok(Grant { patient, acting, account, items, today })
+    Ok(Grant { patient, acting, items, today })
 }
 
 #[cfg(test)]
@@ -275,7 +274,7 @@ mod tests {
 
     #[test]
     fn confidential_records_of_teens_are_hidden_from_parents_and_guardians_only() {
-        let grant = |p: &Patient, acting: Acting| Grant { patient: p.clone(), acting, account: account(&[]), items: vec![], today: today() };
+        let grant = |p: &Patient, acting: Acting| Grant { patient: p.clone(), acting, items: vec![], today: today() };
         let records = || vec![TestRecord { confidential: true }, TestRecord { confidential: false }];
         let teen = aged(14, 0);
         let child = aged(11, 0);
