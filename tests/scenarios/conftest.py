@@ -438,6 +438,7 @@ class Account:
     refresh: str | None = None  # value of the portal_refresh cookie
     answers: dict = field(default_factory=dict)  # question id -> answer
     patient: dict | None = None  # the patient body sent, plus "id"
+    name: str | None = None  # staff and admins: "Given Family", as the office and audit show it
 
     @property
     def auth(self) -> str:
@@ -625,19 +626,25 @@ class Portal:
     # ---- office work
 
     def create_staff(self, username: str, email_addr: str, role: str = "staff",
-                     clinics=(CARDIOLOGY,), token: str | None = None) -> requests.Response:
+                     clinics=(CARDIOLOGY,), token: str | None = None,
+                     name: tuple[str, str] | None = None) -> requests.Response:
+        given, family = name or ("Sam" + letters(6), "Office" + letters(6))
         return self.post("/api/admin/staff", token=token or self.admin_token(), json={
             "username": username,
             "email": email_addr,
-            "given_name": "Sam" + letters(6),
-            "family_name": "Office" + letters(6),
+            "given_name": given,
+            "family_name": family,
             "role": role,
             "clinics": list(clinics),
         })
 
     def make_staff(self, clinics=(CARDIOLOGY,), role: str = "staff", sign_in: bool = True) -> Account:
+        """A staff member (or admin), signed in unless `sign_in` is False; `account.name` holds
+        the name the office and the audit show."""
         account = Account(new_username(role), new_email(role))
-        r = self.create_staff(account.username, account.email, role=role, clinics=clinics)
+        given, family = "Sam" + letters(6).capitalize(), "Office" + letters(6)
+        account.name = f"{given} {family}"
+        r = self.create_staff(account.username, account.email, role=role, clinics=clinics, name=(given, family))
         assert r.status_code == 201, describe(r)
         _, user, account.temp_password = self.credential_mail(account.email)
         assert user.lower() == account.username.lower()
@@ -668,13 +675,7 @@ class Portal:
         """A patient and an account holder for them, created by `token` (default: admin);
         signed in through the first login unless `sign_in` is False."""
         token = token or self.admin_token()
-        patient = self.make_patient(token, clinic)
-        account = Account(username or new_username("fam"), new_email("fam"), patient=patient)
-        r = self.create_account(token, account.username, account.email, patient["id"], relationship)
-        assert r.status_code == 201, describe(r)
-        _, user, account.temp_password = self.credential_mail(account.email)
-        assert user.lower() == account.username.lower()
-        return self.first_login(account) if sign_in else account
+        return self.make_holder(self.make_patient(token, clinic), relationship, token, sign_in, username)
 
     def account_path(self, username: str, action: str) -> str:
         return f"/api/admin/accounts/{quote(username, safe='')}/{action}"
@@ -696,28 +697,15 @@ class Portal:
         return {**body, "id": r.json()["id"]}
 
     def make_holder(self, patient: dict, relationship: str = "parent", token: str | None = None,
-                    sign_in: bool = True) -> Account:
+                    sign_in: bool = True, username: str | None = None) -> Account:
         """A family account for an existing patient, signed in unless `sign_in` is False."""
-        account = Account(new_username("fam"), new_email("fam"), patient=patient)
+        account = Account(username or new_username("fam"), new_email("fam"), patient=patient)
         r = self.create_account(token or self.admin_token(), account.username, account.email, patient["id"],
                                 relationship)
         assert r.status_code == 201, describe(r)
         _, user, account.temp_password = self.credential_mail(account.email)
         assert user.lower() == account.username.lower()
         return self.first_login(account) if sign_in else account
-
-    def make_named_staff(self, clinics=(CARDIOLOGY,), role: str = "staff") -> Account:
-        """As make_staff (signed in), keeping the names given in `account.name` ("Given Family")."""
-        account = Account(new_username(role), new_email(role))
-        given, family = "Sam" + letters(6).capitalize(), "Office" + letters(6)
-        r = self.post("/api/admin/staff", token=self.admin_token(), json={
-            "username": account.username, "email": account.email, "given_name": given,
-            "family_name": family, "role": role, "clinics": list(clinics),
-        })
-        assert r.status_code == 201, describe(r)
-        _, _, account.temp_password = self.credential_mail(account.email)
-        account.name = f"{given} {family}"
-        return self.first_login(account)
 
     def link(self, token: str | None, username: str, patient_id: str, relationship: str = "guardian"):
         return self.post(self.account_path(username, "patients"), token=token,

@@ -67,8 +67,8 @@ def brief(item) -> tuple:
 @pytest.fixture(scope="module")
 def clinic(portal):
     """Cardiology staff (with known names), endocrine staff, and a family of cardiology."""
-    staff = portal.make_named_staff(clinics=(CARDIOLOGY,))
-    other = portal.make_named_staff(clinics=(ENDOCRINE,))
+    staff = portal.make_staff(clinics=(CARDIOLOGY,))
+    other = portal.make_staff(clinics=(ENDOCRINE,))
     family = portal.make_family(staff.auth)
     return {"staff": staff, "other": other, "family": family}
 

@@ -268,7 +268,7 @@ def test_c_security_questions_are_changed_with_the_current_password(site, browse
 
 def test_d_the_access_log_names_the_office_staff_and_pages(site, browser):
     b = browser
-    staff = site.make_named_staff(clinics=(CARDIOLOGY,))
+    staff = site.make_staff(clinics=(CARDIOLOGY,))
     family = site.make_family(staff.auth, clinic=CARDIOLOGY)
     for _ in range(26):  # more than one page of the log
         site.patient_data(staff.auth, family.patient["id"])
@@ -294,7 +294,7 @@ def test_d_the_access_log_names_the_office_staff_and_pages(site, browser):
 
 def test_e_the_office_finds_a_patient_edits_links_and_unlinks(site, browser):
     b = browser
-    staff = site.make_named_staff(clinics=(CARDIOLOGY,))
+    staff = site.make_staff(clinics=(CARDIOLOGY,))
     family = site.make_family(staff.auth, clinic=CARDIOLOGY)
     patient = family.patient
     other = site.make_family(staff.auth, clinic=CARDIOLOGY)  # an existing account of another family

@@ -98,18 +98,15 @@ async fn find_account(app: &App, caller: &Caller, params: &HashMap<String, Strin
         Some(read) => read,
         None => stored::get_many(table, &links.iter().map(|l| l.patient_id).collect::<Vec<_>>()).await?,
     };
-    let shown: Vec<_> = theirs.iter().filter_map(|p| scope.acting(&p.clinic).map(|acting| (acting, p))).collect();
-    let reads: Vec<_> = shown.iter().map(|(acting, p)| (acting.clone(), p.id)).collect();
+    let (mut reads, mut shown) = (Vec::new(), Vec::new());
+    for patient in &theirs {
+        let Some(acting) = scope.acting(&patient.clinic) else { continue };
+        reads.push((acting, patient.id));
+        let mut entry = patients::patient_json(patient);
+        entry["relationship"] = json!(links.iter().find(|l| l.patient_id == patient.id).map(|l| l.relationship));
+        shown.push(entry);
+    }
     audit::record_many(app.audit.as_ref(), caller, &reads, "account.read").await?;
-    let shown: Vec<_> = shown
-        .into_iter()
-        .map(|(_, patient)| {
-            let relationship = links.iter().find(|l| l.patient_id == patient.id).map(|l| l.relationship);
-            let mut entry = patients::patient_json(patient);
-            entry["relationship"] = json!(relationship);
-            entry
-        })
-        .collect();
     let kind = if account.roles.contains(&Role::Admin) {
         "admin"
     } else if account.roles.contains(&Role::Staff) {

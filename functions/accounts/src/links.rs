@@ -2,7 +2,7 @@
 //! patient, and the office links it to more (a parent of several children keeps one
 //! sign-in) or unlinks it. The age rules of `portal::access` decide which links may exist.
 
-use crate::scope::{family_account, Scope};
+use crate::scope::family_account;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::access::{self, may_link, Grant, Who};
@@ -72,14 +72,13 @@ struct NewLink {
 }
 
 /// Lets an existing family account act for one more patient. Asking again for the same
-/// link answers as the first time did. The caller's role is checked before the account is
-/// looked up, so families learn nothing of other accounts.
+/// link answers as the first time did. The access check (role, then patient) comes before
+/// the account is looked up, so families learn nothing of other accounts.
 pub async fn link(app: &App, caller: &Caller, params: &HashMap<String, String>, req: &Request) -> Result<Response<Body>, Problem> {
-    Scope::of(app, caller).await?;
     let body: NewLink = json(req)?;
     let relationship = field("relationship", Relationship::parse(&body.relationship))?;
-    let (account, links) = family_account(app, params).await?;
     let grant = access::patient(app, caller, &body.patient_id.to_string(), Who::Office, "account.link").await?;
+    let (account, links) = family_account(app, params).await?;
     match links.iter().find(|l| l.patient_id == grant.patient.id) {
         Some(l) if l.relationship == relationship => {}
         Some(_) => return Err(Problem::conflict("This account is already linked to this patient with another relationship. Unlink it first.")),
@@ -96,10 +95,9 @@ pub async fn link(app: &App, caller: &Caller, params: &HashMap<String, String>, 
 
 /// Ends an account's link to a patient; done already is done.
 pub async fn unlink(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Response<Body>, Problem> {
-    Scope::of(app, caller).await?;
     let raw = params.get("patient_id").map(String::as_str).unwrap_or_default();
-    let (account, _) = family_account(app, params).await?;
     let grant = access::patient(app, caller, raw, Who::Office, "account.unlink").await?;
+    let (account, _) = family_account(app, params).await?;
     accounts::unlink(app.table.as_ref(), &account.sub, &grant.patient.id).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }

@@ -90,7 +90,7 @@ struct Search {
     #[serde(default)]
     cursor: Option<String>,
     #[serde(default)]
-    limit: Option<u32>,
+    limit: Option<u64>,
 }
 
 /// Finds patients of the caller's clinics by name, date of birth or MRN. The query is in
@@ -98,7 +98,7 @@ struct Search {
 pub async fn search(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
     let scope = Scope::of(app, caller).await?;
     let body: Search = json(req)?;
-    let paging = Paging::parse(body.limit.map(|n| n.to_string()).as_deref(), body.cursor.as_deref(), 20, 50)?;
+    let paging = Paging::parse(body.limit.map(Some), body.cursor.as_deref(), 20, 50)?;
     let prefix = index_prefix(&body.query)?;
     if paging.after.as_deref().is_some_and(|a| !a.starts_with(&prefix)) {
         return Err(Problem::invalid("cursor", "cursor belongs to another search."));

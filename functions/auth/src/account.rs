@@ -24,18 +24,14 @@ pub async fn get(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let ids: Vec<_> = links.iter().map(|l| l.patient_id).collect();
     let found = patients::get_many(table, &ids).await?;
     let today = access::today();
-    let mut shown = Vec::new();
+    let (mut reads, mut list) = (Vec::new(), Vec::new());
     for link in &links {
         if let Some(p) = found.iter().find(|p| p.id == link.patient_id && link_holds(link.relationship, p.birth_date, today)) {
-            shown.push((Acting::Holder(link.relationship), p));
+            reads.push((Acting::Holder(link.relationship), p.id));
+            list.push(json!({ "id": p.id, "given_name": p.given_name, "relationship": link.relationship }));
         }
     }
-    let reads: Vec<_> = shown.iter().map(|(acting, p)| (acting.clone(), p.id)).collect();
     audit::record_many(app.audit.as_ref(), &caller, &reads, "account.read").await?;
-    let list: Vec<_> = shown
-        .iter()
-        .map(|(acting, p)| json!({ "id": p.id, "given_name": p.given_name, "relationship": acting.word() }))
-        .collect();
     Ok(json_response(
         StatusCode::OK,
         &json!({ "username": account.username, "email": account.email, "roles": account.roles, "clinics": account.clinics, "patients": list }),

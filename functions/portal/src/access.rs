@@ -37,7 +37,7 @@ impl Acting {
         match self {
             Acting::Admin => "admin",
             Acting::Staff { .. } => "staff",
-            Acting::Holder(r) => relationship_word(*r),
+            Acting::Holder(r) => r.as_str(),
             Acting::Denied(word) => word,
         }
     }
@@ -49,14 +49,6 @@ impl Acting {
     }
     pub fn is_family(&self) -> bool {
         matches!(self, Acting::Holder(_))
-    }
-}
-
-pub fn relationship_word(r: Relationship) -> &'static str {
-    match r {
-        Relationship::Own => "self",
-        Relationship::Parent => "parent",
-        Relationship::Guardian => "guardian",
     }
 }
 
@@ -96,7 +88,7 @@ pub fn decide(caller: &Caller, account: &Account, links: &[PatientLink], patient
     }
     match links.iter().find(|l| l.patient_id == patient.id) {
         Some(l) if link_holds(l.relationship, patient.birth_date, today) => Acting::Holder(l.relationship),
-        Some(l) => Acting::Denied(relationship_word(l.relationship)),
+        Some(l) => Acting::Denied(l.relationship.as_str()),
         None => Acting::Denied("family"),
     }
 }

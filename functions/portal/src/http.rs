@@ -200,10 +200,11 @@ pub struct Paging {
 }
 
 impl Paging {
-    pub fn parse(limit: Option<&str>, cursor: Option<&str>, default: usize, max: usize) -> Result<Paging, Problem> {
+    /// `limit` as the caller sent it: `Some(None)` for one that is not a whole number.
+    pub fn parse(limit: Option<Option<u64>>, cursor: Option<&str>, default: usize, max: usize) -> Result<Paging, Problem> {
         let limit = match limit {
             None => default,
-            Some(raw) => raw.parse().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+            Some(n) => n.and_then(|n| usize::try_from(n).ok()).filter(|n| (1..=max).contains(n)).ok_or_else(|| {
                 Problem::invalid("limit", format!("limit must be a whole number from 1 to {max}."))
             })?,
         };
@@ -224,7 +225,7 @@ impl Paging {
     pub fn from_query(req: &Request, default: usize, max: usize) -> Result<Paging, Problem> {
         let q = req.query_string_parameters_ref();
         let get = |name: &str| q.and_then(|q| q.first(name));
-        Paging::parse(get("limit"), get("cursor"), default, max)
+        Paging::parse(get("limit").map(|l| l.parse().ok()), get("cursor"), default, max)
     }
 
     /// The answer's `{"items", "cursor"}`: `items` holds at most `limit` of what was read
@@ -386,7 +387,8 @@ mod tests {
     #[test]
     fn paging_reads_limits_and_round_trips_cursors() {
         assert_eq!(Paging::parse(None, None, 25, 100).unwrap(), Paging { limit: 25, after: None });
-        for bad in ["0", "101", "x", "-1"] {
+        assert_eq!(Paging::parse(Some(Some(100)), None, 25, 100).unwrap().limit, 100);
+        for bad in [Some(0), Some(101), None] {
             assert_eq!(Paging::parse(Some(bad), None, 25, 100).unwrap_err().field.as_deref(), Some("limit"));
         }
         assert_eq!(Paging::parse(None, Some("!!"), 25, 100).unwrap_err().field.as_deref(), Some("cursor"));

@@ -1,13 +1,12 @@
 //! A patient's audit trail as people read it: the family's "who viewed or changed this
 //! record" and the office's audit, one page at a time, with each actor described.
 
-use crate::domain::Clinic;
+use crate::domain::{Clinic, PatientId};
 use crate::http::{Caller, Paging};
 use crate::ports::Key;
 use crate::store::accounts::{account_key, Account};
 use crate::store::{audit, from_item};
 use crate::{App, Problem};
-use crate::domain::PatientId;
 use serde::Serialize;
 use serde_json::Value;
 

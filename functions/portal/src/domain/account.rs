@@ -37,11 +37,17 @@ pub enum Relationship {
 
 impl Relationship {
     pub fn parse(s: &str) -> Result<Self, Reason> {
-        match s {
-            "self" => Ok(Relationship::Own),
-            "parent" => Ok(Relationship::Parent),
-            "guardian" => Ok(Relationship::Guardian),
-            _ => Err("must be \"self\", \"parent\" or \"guardian\"".into()),
+        [Relationship::Own, Relationship::Parent, Relationship::Guardian]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| "must be \"self\", \"parent\" or \"guardian\"".into())
+    }
+    /// The word `parse` takes (and serde writes).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Relationship::Own => "self",
+            Relationship::Parent => "parent",
+            Relationship::Guardian => "guardian",
         }
     }
 }

@@ -4,7 +4,7 @@
 // the record.
 
 import { api } from "./api.js";
-import { alertBox, facts, form, h, notice, table } from "./ui.js";
+import { alertBox, facts, form, h, notice, pagedTable } from "./ui.js";
 import { ACTIONS, OUTCOMES, PHONE_KINDS, WHO, options, stateOptions } from "./words.js";
 
 export function patientPath(id, what) {
@@ -243,37 +243,16 @@ function whoText(who) {
  * it cannot be had.
  */
 export async function activityLog(path, caption) {
-  const t = table(caption, ["When", "Who", "What", "Outcome"]);
-  const more = h("button", { type: "button" }, "Show more");
-  const status = h("div", { role: "status" });
-  let cursor = null;
-  let shown = 0;
-  const load = async () => {
+  const next = (cursor) => {
     const query = new URLSearchParams({ limit: "25" });
     if (cursor) query.set("cursor", cursor);
-    const answer = await api("GET", `${path}?${query}`);
-    t.body.append(...answer.items.map((item) => h("tr", {},
-      h("td", {}, when(item.at)),
-      h("td", {}, whoText(item.who)),
-      h("td", {}, ACTIONS[item.action] ?? item.action),
-      h("td", {}, OUTCOMES[item.outcome] ?? item.outcome))));
-    shown += answer.items.length;
-    cursor = answer.cursor ?? null;
-    more.hidden = cursor === null;
+    return api("GET", `${path}?${query}`);
   };
-  more.addEventListener("click", async () => {
-    more.disabled = true;
-    try {
-      await load();
-      status.replaceChildren(`Showing ${shown} entries.`);
-      if (more.hidden) t.el.focus();
-    } catch (error) {
-      status.replaceChildren(alertBox(error.message));
-    } finally {
-      more.disabled = false;
-    }
-  });
-  await load();
-  if (shown === 0) return h("p", {}, "No one has viewed or changed this record yet.");
-  return h("div", {}, t.el, status, h("div", { class: "actions" }, more));
+  const row = (item) => h("tr", {},
+    h("td", {}, when(item.at)),
+    h("td", {}, whoText(item.who)),
+    h("td", {}, ACTIONS[item.action] ?? item.action),
+    h("td", {}, OUTCOMES[item.outcome] ?? item.outcome));
+  const log = await pagedTable(caption, ["When", "Who", "What", "Outcome"], { next, row, noun: "entries" });
+  return log.count === 0 ? h("p", {}, "No one has viewed or changed this record yet.") : log.el;
 }

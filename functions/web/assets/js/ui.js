@@ -246,3 +246,37 @@ export function table(caption, headings) {
       body));
   return { el, body };
 }
+
+/**
+ * A table of a paged list with "Show more" under it. `next(cursor)` fetches a page
+ * (`{ items, cursor }`), `row(item)` draws one; `noun` names the items for the status line
+ * ("Showing 30 entries."). Resolves once the first page (`first`, or fetched) is shown,
+ * with `{ el, count }`.
+ */
+export async function pagedTable(caption, headings, { next, row, noun, first = null }) {
+  const t = table(caption, headings);
+  const more = h("button", { type: "button" }, "Show more");
+  const status = h("div", { role: "status" });
+  let cursor = null;
+  let count = 0;
+  const show = (page) => {
+    t.body.append(...page.items.map(row));
+    count += page.items.length;
+    cursor = page.cursor ?? null;
+    more.hidden = cursor === null;
+  };
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      show(await next(cursor));
+      status.replaceChildren(`Showing ${count} ${noun}.`);
+      if (more.hidden) t.el.focus();
+    } catch (error) {
+      status.replaceChildren(alertBox(error.message));
+    } finally {
+      more.disabled = false;
+    }
+  });
+  show(first ?? await next(null));
+  return { el: h("div", {}, t.el, status, h("div", { class: "actions" }, more)), count };
+}

@@ -8,7 +8,7 @@ import { api, clinicNames } from "../api.js";
 import { possessive } from "../patient.js";
 import { activityLog, additionalInfoView, demographicsEditor, patientPath, say } from "../records.js";
 import * as session from "../session.js";
-import { alertBox, fieldError, form, h, link, notice, page, table } from "../ui.js";
+import { alertBox, fieldError, form, h, link, notice, page, pagedTable } from "../ui.js";
 import { RELATIONSHIPS, options } from "../words.js";
 
 const TITLE = "Find a patient";
@@ -58,39 +58,28 @@ function showSearch(message = null) {
 
 async function showResults(into) {
   const names = await clinicNames();
-  const status = h("div", { role: "status" });
   if (!last.items.length) {
     into.replaceChildren(h("section", { class: "card", "aria-labelledby": "results-h" },
       h("h2", { id: "results-h" }, "No patient found"),
       h("p", {}, "No patient of your clinics matches that search. Check the spelling, or search by date of birth or MRN.")));
     return;
   }
-  const t = table("Patients found, by last name", ["Name", "Date of birth", "Clinic", "Record"]);
   const row = (p) => h("tr", {},
     h("td", {}, `${p.family_name}, ${p.given_name}`),
     h("td", {}, p.birth_date),
     h("td", {}, names.get(p.clinic) ?? p.clinic),
     h("td", {}, h("button", { type: "button", onclick: () => open(p) }, "Open", h("span", { class: "visually-hidden" }, ` ${p.given_name} ${p.family_name}`))));
-  t.body.append(...last.items.map(row));
-  const more = h("button", { type: "button", hidden: last.cursor === null }, "Show more");
-  more.addEventListener("click", async () => {
-    more.disabled = true;
-    try {
-      const found = await search(last.query, last.cursor);
-      last.items.push(...found.items);
-      last.cursor = found.cursor ?? null;
-      t.body.append(...found.items.map(row));
-      more.hidden = last.cursor === null;
-      status.replaceChildren(`Showing ${last.items.length} patients.`);
-      if (more.hidden) t.el.focus();
-    } catch (error) {
-      status.replaceChildren(alertBox(error.message));
-    } finally {
-      more.disabled = false;
-    }
-  });
+  // The pages seen so far stay in `last`, so "Find another patient" comes back to them.
+  const next = async (cursor) => {
+    const found = await search(last.query, cursor);
+    last.items.push(...found.items);
+    last.cursor = found.cursor ?? null;
+    return found;
+  };
+  const first = { items: [...last.items], cursor: last.cursor };
+  const results = await pagedTable("Patients found, by last name", ["Name", "Date of birth", "Clinic", "Record"], { next, row, noun: "patients", first });
   into.replaceChildren(h("section", { class: "card", "aria-labelledby": "results-h" },
-    h("h2", { id: "results-h" }, "Patients found"), t.el, status, h("div", { class: "actions" }, more)));
+    h("h2", { id: "results-h" }, "Patients found"), results.el));
 }
 
 function open(p) {
