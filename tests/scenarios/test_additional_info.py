@@ -130,3 +130,18 @@ def test_limits(portal):
             wrong.append(f"{why}: field {field!r}, expected one of {names}")
     assert not wrong, "\n".join(wrong)
     assert portal.patient_data(family.auth, pid, WHAT) == good
+
+
+def test_a_missing_pharmacy_is_400_and_keeps_the_saved_one(portal):
+    """Issue 9: leaving `pharmacy` out is a 400 naming it (as for `address`), not a silent
+    delete; only an explicit null clears it."""
+    family = portal.make_family()
+    pid = family.patient["id"]
+    info = saved(portal, family.auth, pid, {**portal.patient_data(family.auth, pid, WHAT), "pharmacy": new_pharmacy()})
+    without = {k: v for k, v in info.items() if k != "pharmacy"}
+    problem = assert_problem(put(portal, family.auth, pid, {**without, "emergency_contacts": [new_contact()]}), 400,
+                             "pharmacy")
+    assert "pharmacy" in str(problem.get("field") or ""), problem
+    assert portal.patient_data(family.auth, pid, WHAT) == info
+    cleared = saved(portal, family.auth, pid, {**info, "pharmacy": None})
+    assert cleared["pharmacy"] is None

@@ -127,3 +127,39 @@ def test_staff_manage_only_families_of_their_clinics(portal):
     # Nothing changed: the family and the other staff member still sign in as before.
     portal.sign_in(family.username, family.password)
     portal.sign_in(endocrine.username, endocrine.password)
+
+
+def test_resending_login_information_ends_the_familys_sessions(portal):
+    """Issue 9: a resend replaces the password, so a session signed in before it ends (another
+    family's session is untouched)."""
+    staff = portal.make_staff()
+    family = portal.make_family(staff.auth)
+    other = portal.make_family(staff.auth)
+    assert resend(portal, staff.auth, family.username).status_code == 202
+    portal.credential_mail(family.email, after=1)
+    assert_problem(portal.post("/api/auth/refresh", cookie=family.refresh), 401)
+    r = portal.post("/api/auth/refresh", cookie=other.refresh)
+    assert r.status_code == 200, describe(r)
+
+
+def test_an_admin_may_neither_disable_nor_rename_itself(portal):
+    """Issue 9: the last admin must not lock the hospital out. An admin's own disable and rename
+    are 403 and change nothing; another admin may still disable (and enable) an admin."""
+    admin = portal.make_staff(role="admin")
+    second = portal.make_staff(role="admin")
+    assert_problem(disable(portal, admin.auth, admin.username), 403)
+    assert_problem(disable(portal, admin.auth, admin.username.upper()), 403)
+    r = portal.put(portal.account_path(admin.username, "username"), token=admin.auth,
+                   json={"new_username": new_username("renamed")})
+    assert_problem(r, 403)
+    # Still enabled, still under its name.
+    token, _ = portal.sign_in(admin.username, admin.password)
+    assert portal.get("/api/account", token=token).json()["username"] == admin.username
+    found = portal.get(f"/api/admin/accounts/{admin.username}", token=portal.admin_token())
+    assert found.status_code == 200, describe(found)
+    assert (found.json()["username"], found.json()["enabled"]) == (admin.username, True)
+
+    assert disable(portal, token, second.username).status_code == 204
+    assert_problem(portal.login(second.username, second.password), 401)
+    assert enable(portal, token, second.username).status_code == 204
+    portal.sign_in(second.username, second.password)

@@ -6,6 +6,9 @@ linking alike. (Confidential records of teens are proven by a Rust unit test of 
 A birthday is simulated by the clinic correcting the birth date (PUT demographics) so that the
 patient is 18 today, or turns 18 tomorrow."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from conftest import (
     CARDIOLOGY, assert_problem, describe, new_address, new_email, new_username, patient_path, years_before,
 )
@@ -124,3 +127,62 @@ def test_parent_and_guardian_end_at_18(portal):
     assert listed(portal, own) == {adult["id"]}
     # The day before the 18th birthday a parent may still be added.
     assert portal.link(staff.auth, account.username, almost["id"], "guardian").status_code == 201
+
+
+# ---------------------------------------------------------------- issue 9
+
+
+def test_an_own_account_ends_when_the_patient_is_corrected_to_under_12(portal):
+    """The age rule holds for "self" links at access time, as for parents: once the office
+    corrects a 13-year-old's birth date so that the patient is 6, the own account lists no
+    patient and reads nothing; the parent and the clinic keep access."""
+    staff = portal.make_staff(clinics=(CARDIOLOGY,))
+    patient = portal.make_patient_born(years_before(13), staff.auth)
+    own = portal.make_holder(patient, "self", staff.auth)
+    parent = portal.make_holder(patient, "parent", staff.auth)
+    pid = patient["id"]
+    assert portal.patient_data(own.auth, pid)["id"] == pid
+    assert listed(portal, own) == {pid}
+
+    set_birth_date(portal, staff.auth, pid, years_before(6))
+    assert listed(portal, own) == set()
+    for what in ROUTES:
+        assert_problem(portal.get(patient_path(pid, what), token=own.auth), 404)
+    assert listed(portal, parent) == {pid}
+    assert portal.patient_data(parent.auth, pid)["birth_date"] == years_before(6).isoformat()
+
+
+CONCURRENT_CREATES = 6
+
+
+def test_of_concurrent_creates_of_an_own_account_exactly_one_wins(portal):
+    """One own account per patient, under concurrency too: six simultaneous creates of a "self"
+    account for one 13-year-old (each another username and email) are one 201 and five 409s,
+    and only the winner's account exists. Three rounds, a new patient each."""
+    staff = portal.make_staff(clinics=(CARDIOLOGY,))
+    for round_ in range(3):
+        patient = portal.make_patient_born(years_before(13), staff.auth)
+        names = [new_username("own") for _ in range(CONCURRENT_CREATES)]
+        emails = [new_email("own") for _ in range(CONCURRENT_CREATES)]
+        start = threading.Barrier(CONCURRENT_CREATES)
+
+        def attempt(i):
+            start.wait(timeout=60)
+            return portal.create_account(staff.auth, names[i], emails[i], patient["id"], "self")
+
+        with ThreadPoolExecutor(CONCURRENT_CREATES) as pool:
+            answers = list(pool.map(attempt, range(CONCURRENT_CREATES)))
+        statuses = [r.status_code for r in answers]
+        assert sorted(statuses) == [201] + [409] * (CONCURRENT_CREATES - 1), (
+            f"round {round_}: " + "; ".join(describe(r) for r in answers))
+        for r in answers:
+            if r.status_code == 409:
+                assert_problem(r, 409)
+        winner = statuses.index(201)
+        for i, username in enumerate(names):
+            r = portal.get(f"/api/admin/accounts/{username}", token=staff.auth)
+            if i == winner:
+                assert r.status_code == 200, describe(r)
+                assert [(p["id"], p["relationship"]) for p in r.json()["patients"]] == [(patient["id"], "self")]
+            else:
+                assert_problem(r, 404)

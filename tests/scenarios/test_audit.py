@@ -6,6 +6,7 @@ the patient's clinic and admins read the audit by patient (GET /api/admin/patien
 
 The count test reads the audit store directly (`Portal.audit_records`), not through the API."""
 
+import base64
 import json
 import re
 import uuid
@@ -360,3 +361,32 @@ def test_every_patient_data_operation_writes_exactly_one_audit_record(portal):
     c.run("unknown patient", lambda: get(patient_path(str(uuid.uuid4())), token=staff.auth), 404, {})
     c.run("GET /api/account (staff, no patients)", lambda: get("/api/account", token=staff.auth), 200, {})
     assert not c.problems, "\n".join(c.problems)
+
+
+# ---------------------------------------------------------------- issue 9: crafted cursors
+
+
+def test_a_crafted_cursor_is_400_never_a_server_error(portal, clinic):
+    """A paging cursor of the access log or the office audit that is no audit record's sort key
+    (base64 of "zzzz", of a blank, of another table's key) is a 400 naming `cursor`."""
+    family, staff = clinic["family"], clinic["staff"]
+    pid = family.patient["id"]
+    calls = {"access log": lambda cursor: access_log(portal, family.auth, pid, cursor=cursor),
+             "office audit": lambda cursor: office_audit(portal, staff.auth, pid, cursor=cursor),
+             "office audit (admin)": lambda cursor: office_audit(portal, portal.admin_token(), pid, cursor=cursor)}
+    crafted = ["zzzz", " ", "#", "NAME#a"]
+    wrong = []
+    for what, call in calls.items():
+        for sk in crafted:
+            cursor = base64.urlsafe_b64encode(sk.encode()).rstrip(b"=").decode()
+            r = call(cursor)
+            if r.status_code != 400 or "cursor" not in str(r.json().get("field") or r.json().get("detail")):
+                wrong.append(f"{what}, {sk!r}: {describe(r)}")
+    assert not wrong, "\n".join(wrong)
+    # The cursors the portal gives out still page.
+    r = access_log(portal, family.auth, pid, limit=1)
+    assert r.status_code == 200 and r.json()["cursor"], describe(r)
+    assert access_log(portal, family.auth, pid, limit=1, cursor=r.json()["cursor"]).status_code == 200
+    r = office_audit(portal, staff.auth, pid, limit=1)
+    assert r.status_code == 200 and r.json()["cursor"], describe(r)
+    assert office_audit(portal, staff.auth, pid, limit=1, cursor=r.json()["cursor"]).status_code == 200

@@ -3,13 +3,14 @@ changes nothing, and never a 5xx (the `portal` handle fails any 5xx and any erro
 not a well-formed problem, on every call of the suite)."""
 
 import datetime as dt
+import json
 import uuid
 
 import pytest
 
 from conftest import (
-    CARDIOLOGY, assert_problem, describe, new_answer, new_email, new_password,
-    new_patient_body, new_username,
+    CARDIOLOGY, assert_problem, describe, new_address, new_answer, new_email, new_password,
+    new_patient_body, new_username, patient_path,
 )
 
 JSON = {"Content-Type": "application/json"}
@@ -292,3 +293,42 @@ def test_wrong_methods_are_405_problems(portal):
         assert_problem(r, 405)
     # The clinics are still there.
     assert len(portal.get("/api/clinics").json()) == 18
+
+
+# --------------------------------------------------------------------------- media type (issue 9)
+
+NOT_JSON = {"no Content-Type": {}, "text/plain": {"Content-Type": "text/plain"},
+            "application/jsonxyz": {"Content-Type": "application/jsonxyz"}}
+
+
+def test_bodies_must_be_declared_json(portal):
+    """A cross-site "simple" POST (no Content-Type, text/plain) or a look-alike media type is
+    415 on the public routes, however good the body; application/json with a parameter works."""
+    family = portal.make_family()
+    login = json.dumps({"username": family.username, "password": family.password}).encode()
+    forgot = json.dumps({"username": new_username("nobody")}).encode()
+    wrong = []
+    for why, headers in NOT_JSON.items():
+        for path, body in (("/api/auth/login", login), ("/api/auth/forgot-password", forgot)):
+            r = portal.post(path, data=body, headers=headers)
+            if r.status_code != 415:
+                wrong.append(f"{why}: {describe(r)}")
+            else:
+                assert_problem(r, 415)
+    assert not wrong, "\n".join(wrong)
+    with_charset = {"Content-Type": "application/json; charset=utf-8"}
+    r = portal.post("/api/auth/login", data=login, headers=with_charset)
+    assert r.status_code == 200, describe(r)
+    r = portal.post("/api/auth/forgot-password", data=forgot, headers=with_charset)
+    assert r.status_code == 202, describe(r)
+
+
+def test_a_signed_in_update_without_content_type_is_415_and_changes_nothing(portal):
+    family = portal.make_family()
+    pid = family.patient["id"]
+    before = portal.patient_data(family.auth, pid)
+    body = json.dumps({**before, "address": new_address()}).encode()
+    for headers in NOT_JSON.values():
+        r = portal.put(patient_path(pid), token=family.auth, data=body, headers=headers)
+        assert_problem(r, 415)
+    assert portal.patient_data(family.auth, pid) == before

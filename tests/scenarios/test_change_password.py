@@ -55,3 +55,19 @@ def test_guessing_the_current_password_locks_like_sign_in(portal):
         assert_problem(change(portal, family, new_password(), new_password()), 400, "current_password")
     assert_problem(change(portal, family, family.password, new_password()), 400, "current_password")
     assert_problem(portal.login(family.username, family.password), 401)
+
+
+def test_changing_the_password_ends_every_session(portal):
+    """Issue 9: "reset password" on My Account signs the account out everywhere: the refresh
+    cookies of every earlier sign-in stop working (a new sign-in's works)."""
+    family = portal.make_family()
+    _, first = portal.sign_in(family.username, family.password)
+    family.access_token, second = portal.sign_in(family.username, family.password)
+    password = new_password()
+    r = change(portal, family, family.password, password)
+    assert r.status_code == 204, describe(r)
+    for cookie in (first, second, family.refresh):
+        assert_problem(portal.post("/api/auth/refresh", cookie=cookie), 401)
+    _, fresh = portal.sign_in(family.username, password)
+    r = portal.post("/api/auth/refresh", cookie=fresh)
+    assert r.status_code == 200, describe(r)

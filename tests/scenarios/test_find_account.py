@@ -3,7 +3,9 @@ needs to help a family on the phone, for the families of its own clinics only.""
 
 from urllib.parse import quote
 
-from conftest import CARDIOLOGY, ENDOCRINE, assert_no_store, assert_problem, describe, new_username
+from conftest import (
+    CARDIOLOGY, ENDOCRINE, assert_no_store, assert_problem, describe, new_patient_body, new_username,
+)
 
 
 def find(portal, token, username):
@@ -48,3 +50,22 @@ def test_only_the_office_of_the_familys_clinic_and_admins_may_look(portal):
     assert_problem(find(portal, family.auth, family.username), 403)
     assert_problem(find(portal, cardiology.auth, "x"), 404)
     assert_problem(portal.get(f"/api/admin/accounts/{family.username}"), 401)
+
+
+def test_a_patient_without_mrn_is_listed_without_an_mrn_key(portal):
+    """Issue 9: find-account lists a patient registered without an MRN with no `mrn` key (not
+    null); one with an MRN shows it."""
+    admin = portal.admin_token()
+    body = new_patient_body(CARDIOLOGY, with_mrn=False)
+    r = portal.create_patient(admin, body)
+    assert r.status_code == 201, describe(r)
+    without = {**body, "id": r.json()["id"]}
+    family = portal.make_holder(without, "parent", admin, sign_in=False)
+    with_mrn = portal.make_patient(admin)
+    assert portal.link(admin, family.username, with_mrn["id"], "parent").status_code == 201
+    r = find(portal, admin, family.username)
+    assert r.status_code == 200, describe(r)
+    listed = {p["id"]: p for p in r.json()["patients"]}
+    assert set(listed) == {without["id"], with_mrn["id"]}
+    assert "mrn" not in listed[without["id"]], listed[without["id"]]
+    assert listed[with_mrn["id"]]["mrn"] == with_mrn["mrn"]

@@ -2,9 +2,10 @@
 new password; every answer the same whether the username exists or not."""
 
 import re
+import time
 
 from conftest import (
-    assert_problem, comparable_headers, describe, new_password, new_username, reset_link_in,
+    POLL_INTERVAL_S, assert_problem, comparable_headers, describe, new_password, new_username, reset_link_in,
 )
 
 
@@ -144,3 +145,100 @@ def test_a_newer_reset_link_works(portal):
     r = reset_password(portal, family.username, code, qid, family.answers[qid], password)
     assert r.status_code == 204, describe(r)
     portal.sign_in(family.username, password)
+
+
+# ---------------------------------------------------------------- issue 9: sessions, guessing, throttling
+
+
+def refresh(portal, cookie):
+    return portal.post("/api/auth/refresh", cookie=cookie)
+
+
+def other_codes(code: str, n: int) -> list[str]:
+    """`n` different wrong codes: the real one with its last character changed (so a prefix,
+    as moto's codes carry, is kept)."""
+    pool = "0123456789" if code[-1].isdigit() else "abcdefghijklmnopqrstuvwxyz"
+    return [code[:-1] + c for c in pool if c != code[-1].lower()][:n]
+
+
+def test_a_reset_ends_the_sessions_signed_in_before(portal):
+    family = portal.make_family()
+    _, other = portal.sign_in(family.username, family.password)
+    code, qid = start_reset(portal, family)
+    password = new_password()
+    r = reset_password(portal, family.username, code, qid, family.answers[qid], password)
+    assert r.status_code == 204, describe(r)
+    for cookie in (family.refresh, other):
+        assert_problem(refresh(portal, cookie), 401)
+    _, fresh = portal.sign_in(family.username, password)
+    assert refresh(portal, fresh).status_code == 200
+
+
+def test_five_wrong_answers_lock_the_reset_and_a_new_code_does_not_lift_it(portal):
+    family = portal.make_family()
+    code, qid = start_reset(portal, family)
+    password = new_password()
+    wrong = [reset_password(portal, family.username, code, qid, f"wrong answer {i}", password) for i in range(5)]
+    for r in wrong:
+        assert_problem(r, 400)
+        assert r.content == wrong[0].content
+    new_code, new_qid = start_reset(portal, family)
+    assert new_code != code
+    right = reset_password(portal, family.username, new_code, new_qid, family.answers[new_qid], password)
+    assert_problem(right, 400)
+    assert right.content == wrong[0].content
+    portal.sign_in(family.username, family.password)
+    assert_problem(portal.login(family.username, password), 401)
+
+
+def test_wrong_codes_count_toward_the_lock_of_the_account(portal):
+    """Failures are counted per account, not per code the guesser picks: five wrong codes (each
+    with the right answer to the question it was given) lock out the right code too."""
+    family = portal.make_family()
+    code, _ = start_reset(portal, family)
+    password = new_password()
+    wrong = []
+    for guess in other_codes(code, 5):
+        q = reset_question(portal, family.username, guess)
+        assert q.status_code == 200, describe(q)
+        asked = q.json()["question_id"]
+        answer = family.answers.get(asked, "not my answer")
+        wrong.append(reset_password(portal, family.username, guess, asked, answer, password))
+    assert len(wrong) == 5
+    for r in wrong:
+        assert_problem(r, 400)
+        assert r.content == wrong[0].content
+    q = reset_question(portal, family.username, code)
+    assert q.status_code == 200, describe(q)
+    qid = q.json()["question_id"]
+    right = reset_password(portal, family.username, code, qid, family.answers[qid], password)
+    assert_problem(right, 400)
+    assert right.content == wrong[0].content
+    portal.sign_in(family.username, family.password)
+    assert_problem(portal.login(family.username, password), 401)
+
+
+QUIET_S = 3
+
+
+def test_forgot_password_sends_at_most_three_mails_per_username(portal):
+    """Throttled per username, answering exactly as before: five requests in a row are five
+    identical 202s, and three reset mails arrive (and no fourth within QUIET_S seconds)."""
+    family = portal.make_family()
+    before = len(portal.mails_to(family.email))
+    answers = [forgot(portal, family.username) for _ in range(5)]
+    for r in answers:
+        assert r.status_code == 202, describe(r)
+        assert r.content == answers[0].content
+        assert comparable_headers(r) == comparable_headers(answers[0])
+    portal.mail_to(family.email, after=before + 2)
+    deadline = time.monotonic() + QUIET_S
+    while True:
+        mails = portal.mails_to(family.email)
+        assert len(mails) == before + 3, f"{len(mails) - before} reset mails for 5 requests"
+        if time.monotonic() > deadline:
+            break
+        time.sleep(POLL_INTERVAL_S)
+    for mail in mails[:3]:
+        user, _ = reset_link_in(mail, portal.portal_url)
+        assert user.lower() == family.username.lower()

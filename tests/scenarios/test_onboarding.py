@@ -6,7 +6,7 @@ import re
 import uuid
 
 from conftest import (
-    CARDIOLOGY, ENDOCRINE, Account, assert_no_store, assert_problem, assert_token_answer,
+    CARDIOLOGY, ENDOCRINE, SECRETS, Account, Kind, assert_no_store, assert_problem, assert_token_answer,
     check_credential_email, describe, new_answer, new_email, new_password, new_patient_body,
     new_username, years_before,
 )
@@ -222,3 +222,33 @@ def test_second_create_of_a_username_without_key_conflicts(portal):
     username = new_username("fam")
     assert portal.create_account(token, username, new_email("fam"), patient["id"]).status_code == 201
     assert_problem(portal.create_account(token, username, new_email("fam"), patient["id"]), 409)
+
+
+# ---------------------------------------------------------------- issue 9
+
+
+def test_a_patient_without_mrn_is_answered_without_an_mrn_key(portal):
+    """The document has `mrn` optional, never null: a patient registered without one is
+    answered with no `mrn` at all."""
+    body = new_patient_body(CARDIOLOGY, with_mrn=False)
+    r = portal.create_patient(portal.admin_token(), body)
+    assert r.status_code == 201, describe(r)
+    created = r.json()
+    assert "mrn" not in created, created
+    assert {k: created[k] for k in ("given_name", "family_name", "birth_date", "clinic")} == body
+
+
+def test_an_mrn_is_unique_in_its_clinic_in_any_case(portal):
+    """The same MRN cannot be registered twice in one clinic, compared case-insensitively; another
+    clinic may use it."""
+    staff = portal.make_staff(clinics=(CARDIOLOGY, ENDOCRINE))
+    mrn = SECRETS.add(Kind.MRN, f"ab{uuid.uuid4().int % 10**10:010d}")
+    first = portal.create_patient(staff.auth, {**new_patient_body(CARDIOLOGY), "mrn": mrn})
+    assert first.status_code == 201, describe(first)
+    for again in (mrn, mrn.upper()):
+        assert_problem(portal.create_patient(staff.auth, {**new_patient_body(CARDIOLOGY), "mrn": again}), 409)
+    elsewhere = portal.create_patient(staff.auth, {**new_patient_body(ENDOCRINE), "mrn": mrn.upper()})
+    assert elsewhere.status_code == 201, describe(elsewhere)
+    # The search by MRN finds the one patient of each clinic.
+    found = portal.search_all(staff.auth, SECRETS.add(Kind.SEARCH, mrn))
+    assert sorted(i["id"] for i in found) == sorted([first.json()["id"], elsewhere.json()["id"]])

@@ -2,6 +2,8 @@
 (POST /api/admin/patients/search: the query is in the body, never in a URL or the log), and
 never see another clinic's patients; admins see all; results are paged with a cursor."""
 
+import base64
+
 import pytest
 
 from conftest import (
@@ -182,3 +184,40 @@ def test_no_query_reaches_the_server_log(portal, office):
     assert len(searches) == len(queries), "the searches are not each in the log by their route"
     for query in queries:
         assert not _occurs(query, text, text.lower()), "a search query is in the server log"
+
+
+# ---------------------------------------------------------------- issue 9
+
+
+def cursor_of(sort_key: str) -> str:
+    """A cursor as the portal writes one: URL-safe base64, no padding, of a sort key."""
+    return base64.urlsafe_b64encode(sort_key.encode()).rstrip(b"=").decode()
+
+
+def test_a_query_short_after_folding_is_400(portal, office):
+    """The 2-character minimum counts what is searched for, after folding (`#` and spaces go):
+    "#a" is one letter."""
+    token = office["cardiology"].auth
+    for query in ("#a", "a#", "# a", "a ##"):
+        assert_problem(portal.search(token, query), 400, "query")
+    # Two letters after folding are a query.
+    assert portal.search(token, "#" + office["family_name"][:2]).status_code == 200
+
+
+def test_a_crafted_cursor_is_400_never_a_server_error(portal, office):
+    """A cursor is one the portal gave out for this search: a sort key outside the query, or
+    one past the end of its range (which would make the store's BETWEEN invalid), is a 400
+    naming `cursor`, whoever asks."""
+    fam = office["family_name"].lower()
+    crafted = ["NAME#a", f"NAME#{fam}\U0010ffff\U0010ffff", f"NAME#{fam}\U0010ffffz", "NAME#zzzz", "zzzz", "DOB#2000-01-01#"]
+    wrong = []
+    for token in (office["cardiology"].auth, portal.admin_token()):
+        for sk in crafted:
+            r = portal.search(token, fam, cursor=cursor_of(sk))
+            if r.status_code != 400 or "cursor" not in str(r.json().get("field") or r.json().get("detail")):
+                wrong.append(f"{sk!r}: {describe(r)}")
+    assert not wrong, "\n".join(wrong)
+    # A cursor the portal gave out still works.
+    r = portal.search(office["cardiology"].auth, fam, limit=2)
+    assert r.status_code == 200 and r.json()["cursor"], describe(r)
+    assert portal.search(office["cardiology"].auth, fam, limit=2, cursor=r.json()["cursor"]).status_code == 200
