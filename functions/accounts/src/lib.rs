@@ -145,6 +145,7 @@ struct NewUsername {
 async fn change_username(app: &App, caller: &Caller, params: &HashMap<String, String>, req: &Request) -> Result<Response<Body>, Problem> {
     let body: NewUsername = json(req)?;
     let Target { account, record: rec, .. } = target_account(app, caller, params).await?;
+    not_yourself(caller, &account, "change your own username")?;
     let table = app.table.as_ref();
     let renamed = accounts::rename(table, &account, &rec, body.new_username.clone()).await.map_err(|e| match e {
         PortError::Conflict => Problem::conflict("This username is already taken, or the account changed meanwhile."),
@@ -163,10 +164,22 @@ async fn change_username(app: &App, caller: &Caller, params: &HashMap<String, St
 
 async fn set_enabled(app: &App, caller: &Caller, params: &HashMap<String, String>, enabled: bool) -> Result<Response<Body>, Problem> {
     let mut account = target_account(app, caller, params).await?.account;
+    not_yourself(caller, &account, if enabled { "enable your own account" } else { "disable your own account" })?;
     app.identity.set_enabled(&account.user_id, enabled).await?;
     if account.enabled != enabled {
         account.enabled = enabled;
         accounts::update_account(app.table.as_ref(), &account).await?;
     }
     Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// Nobody disables or renames their own account: an admin doing so could leave the
+/// hospital with no admin who can sign in (and `admin` exists, so a restart would not
+/// make one). Another admin does it. As only an enabled admin can disable an admin, this
+/// alone keeps one enabled admin.
+fn not_yourself(caller: &Caller, account: &portal::store::accounts::Account, what: &str) -> Result<(), Problem> {
+    if account.sub == caller.sub {
+        return Err(Problem::forbidden_because(format!("You cannot {what}. Ask another administrator.")));
+    }
+    Ok(())
 }

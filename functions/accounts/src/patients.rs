@@ -5,9 +5,12 @@ use crate::scope::Scope;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::access::{self, Who};
-use portal::domain::{BirthDate, Clinic, Mrn, PersonName};
+use portal::domain::{BirthDate, Clinic, Mrn, PatientId, PersonName};
 use portal::http::{field, idempotency_key, json, json_response, Caller, Paging};
-use portal::store::audit;
+use portal::ports::PageOf;
+use portal::ports::PortError;
+use portal::store::audit::{self, Outcome};
+use portal::store::idempotency;
 use portal::store::patients::{self as stored, fold, Found, Patient, NAME_SEPARATOR};
 use portal::trail::{self, Reader};
 use portal::{App, Problem};
@@ -15,8 +18,13 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 
+/// A patient as the office's answers show it; a patient without an MRN has no `mrn` key.
 pub fn patient_json(p: &Patient) -> serde_json::Value {
-    json!({ "id": p.id, "given_name": p.given_name, "family_name": p.family_name, "birth_date": p.birth_date, "clinic": p.clinic, "mrn": p.mrn })
+    let mut out = json!({ "id": p.id, "given_name": p.given_name, "family_name": p.family_name, "birth_date": p.birth_date, "clinic": p.clinic });
+    if let Some(mrn) = &p.mrn {
+        out["mrn"] = json!(mrn);
+    }
+    out
 }
 
 #[derive(Deserialize)]
@@ -36,13 +44,25 @@ pub async fn create(app: &App, caller: &Caller, req: &Request) -> Result<Respons
     let clinic = field("clinic", Clinic::parse(&body.clinic))?;
     let acting = scope.acting(clinic.id).ok_or_else(Problem::forbidden)?;
     let idem = idempotency_key(req)?;
-    portal::store::idempotency::once(app.table.as_ref(), &caller.sub, idem, req.body(), || async {
-        let patient = Patient::new(body.given_name.clone(), body.family_name.clone(), body.birth_date, clinic.id, body.mrn.clone());
-        audit::record(app.audit.as_ref(), caller, &acting, &patient.id, "patient.create").await?;
-        stored::create(app.table.as_ref(), &patient).await?;
+    let patient = Patient::new(body.given_name.clone(), body.family_name.clone(), body.birth_date, clinic.id, body.mrn.clone());
+    let res = portal::store::idempotency::once(app.table.as_ref(), &caller.sub, idem, req.body(), || async {
+        stored::create(app.table.as_ref(), &patient).await.map_err(|e| match e {
+            PortError::Conflict => Problem::conflict("A patient with this MRN is already registered in this clinic."),
+            other => other.into(),
+        })?;
+        audit::record(app.audit.as_ref(), caller, &acting, &patient.id, "patient.create", Outcome::Allowed).await?;
         Ok((StatusCode::CREATED, patient_json(&patient)))
     })
-    .await
+    .await?;
+    if idempotency::replayed(&res) {
+        // The replay shows the patient again (the first answer's id, not this attempt's).
+        let shown = serde_json::from_slice::<serde_json::Value>(res.body().as_ref())
+            .ok()
+            .and_then(|b| b["id"].as_str().and_then(|id| PatientId::parse(id).ok()))
+            .ok_or_else(Problem::internal)?;
+        audit::record(app.audit.as_ref(), caller, &acting, &shown, "patient.create", Outcome::Replayed).await?;
+    }
+    Ok(res)
 }
 
 /// What a search looks for, as the start of the sort keys of the clinics' patient index.
@@ -63,6 +83,9 @@ fn index_prefix(query: &str) -> Result<String, Problem> {
     if q.chars().any(|c| c.is_ascii_digit()) {
         let mrn = Mrn::parse(q).map_err(|_| bad("with digits must be an MRN or a date of birth written YYYY-MM-DD or MM/DD/YYYY"))?;
         return Ok(format!("MRN#{}#", String::from(mrn).to_uppercase()));
+    }
+    if fold(q).chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+        return Err(bad("must be 2 to 100 characters: a name, a date of birth or an MRN"));
     }
     let (family, given) = match q.split_once(',') {
         Some((family, given)) => (fold(family), Some(fold(given))),
@@ -100,7 +123,8 @@ pub async fn search(app: &App, caller: &Caller, req: &Request) -> Result<Respons
     let body: Search = json(req)?;
     let paging = Paging::parse(body.limit.map(Some), body.cursor.as_deref(), 20, 50)?;
     let prefix = index_prefix(&body.query)?;
-    if paging.after.as_deref().is_some_and(|a| !a.starts_with(&prefix)) {
+    let page = PageOf { prefix: &prefix, after: paging.after.as_deref(), limit: paging.limit + 1, newest_first: false };
+    if !page.after_in_range() {
         return Err(Problem::invalid("cursor", "cursor belongs to another search."));
     }
     let mut found: Vec<(String, Found)> = Vec::new();
@@ -116,7 +140,7 @@ pub async fn search(app: &App, caller: &Caller, req: &Request) -> Result<Respons
 
 /// The patient's audit trail, newest first, for the office.
 pub async fn audit_trail(app: &App, caller: &Caller, params: &HashMap<String, String>, req: &Request) -> Result<Response<Body>, Problem> {
-    let paging = Paging::from_query(req, 25, 100)?;
+    let paging = trail::paging(req)?;
     let raw = params.get("patient_id").map(String::as_str).unwrap_or_default();
     let grant = access::patient(app, caller, raw, Who::Office, "audit.read").await?;
     let page = trail::page(app, caller, &grant.patient.id, &paging, Reader::Office).await?;
@@ -135,7 +159,7 @@ mod tests {
         assert_eq!(index_prefix("2015-03-09").unwrap(), "DOB#2015-03-09#");
         assert_eq!(index_prefix("3/9/2015").unwrap(), "DOB#2015-03-09#");
         assert_eq!(index_prefix("ab123").unwrap(), "MRN#AB123#");
-        for bad in ["a", "12-34", ", Jo", &"x".repeat(101)] {
+        for bad in ["a", "#a", "a#", " a ,", "12-34", ", Jo", &"x".repeat(101)] {
             assert!(index_prefix(bad).is_err(), "{bad}");
         }
     }

@@ -85,13 +85,14 @@ pub async fn target_account(app: &App, caller: &Caller, params: &HashMap<String,
 }
 
 /// The family account named by the `{username}` of the path, for linking and unlinking
-/// patients: staff and admin accounts are never linked to patients.
-pub async fn family_account(app: &App, params: &HashMap<String, String>) -> Result<(Account, Vec<PatientLink>), Problem> {
-    let (_, account, links) = account_named(app, params).await?;
-    if !account.roles.is_empty() {
+/// patients, under the same scope as every other account route: staff and admin accounts
+/// are never linked to patients, and any refusal is the unknown account's 404.
+pub async fn family_target(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Target, Problem> {
+    let target = target_account(app, caller, params).await?;
+    if !target.account.roles.is_empty() {
         return Err(no_account());
     }
-    Ok((account, links))
+    Ok(target)
 }
 
 fn no_account() -> Problem {

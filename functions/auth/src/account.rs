@@ -6,7 +6,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::access::{self, caller_account, link_holds, Acting};
 use portal::domain::{GivenPassword, NewPassword};
-use portal::http::{bearer_token, empty, field, json, json_response, Caller};
+use portal::http::{bearer_token, clear_refresh_cookie, empty, field, json, json_response, Caller};
 use portal::ports::{PortError, PortResult};
 use portal::store::accounts::{self, Account};
 use portal::store::{audit, patients, throttle};
@@ -70,7 +70,8 @@ struct ChangePassword {
     new_password: GivenPassword,
 }
 
-/// "My Account" > "reset password": the current password is required.
+/// "My Account" > "reset password": the current password is required, and every session
+/// of the account ends (a shared computer's forgotten session too).
 pub async fn change_password(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let body: ChangePassword = json(req)?;
@@ -79,7 +80,12 @@ pub async fn change_password(app: &App, req: &Request) -> Result<Response<Body>,
     let new = field("new_password", NewPassword::parse(body.new_password.expose(), &[account.username.as_str(), &account.email]))?;
     let change = app.identity.change_password(token, body.current_password.expose(), new.expose());
     with_current_password(app, &account, change).await?;
-    Ok(empty(StatusCode::NO_CONTENT))
+    // The change ended every session of the account, this one too: sign in again.
+    let mut res = empty(StatusCode::NO_CONTENT);
+    if let Ok(v) = clear_refresh_cookie().parse() {
+        res.headers_mut().insert("set-cookie", v);
+    }
+    Ok(res)
 }
 
 /// The three questions the account answered, never the answers.

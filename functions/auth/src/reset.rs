@@ -31,6 +31,11 @@ async fn resettable(app: &App, username: &Username) -> Result<Option<Account>, P
 
 pub async fn forgot_password(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let body: Forgot = json(req)?;
+    // Counted per username, known or not, so the throttle tells nothing either; a
+    // throttled request is answered exactly as any other.
+    if !throttle::reset_mail_allowed(app.table.as_ref(), &body.username.key()).await? {
+        return Ok(empty(StatusCode::ACCEPTED));
+    }
     // Without an account the same call goes out for a user id that exists nowhere: Cognito
     // (PreventUserExistenceErrors) answers it alike, so the time taken tells little more
     // than the answer does.
@@ -110,7 +115,8 @@ pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, 
         SecretHash::burn(&answer);
         return Err(Problem::reset_failed());
     };
-    if throttle::reset_code_void(table, &account.user_id, code).await? {
+    // Failures count per account, whatever code they tried: guessing codes gains nothing.
+    if throttle::reset_locked(table, &account.user_id).await? {
         SecretHash::burn(&answer);
         return Err(Problem::reset_failed());
     }
@@ -119,16 +125,17 @@ pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, 
     let right = asked == body.question_id
         && account.answers.iter().find(|(q, _)| *q == asked).is_some_and(|(_, h)| h.matches(&answer));
     if !right {
-        throttle::reset_answer_wrong(table, &account.user_id, code).await?;
+        throttle::reset_failed(table, &account.user_id).await?;
         return Err(Problem::reset_failed());
     }
     match app.identity.confirm_forgot_password(&account.user_id, code, password.expose()).await {
         Ok(()) => {
+            throttle::reset_succeeded(table, &account.user_id).await?;
             throttle::signin_succeeded(table, &body.username.key()).await?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         Err(PortError::NotAuthorized) => {
-            throttle::reset_answer_wrong(table, &account.user_id, code).await?;
+            throttle::reset_failed(table, &account.user_id).await?;
             Err(Problem::reset_failed())
         }
         Err(e) => Err(e.into()),

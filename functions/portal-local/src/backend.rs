@@ -3,7 +3,7 @@
 //! adapters, provisioning the table, user pool, client, groups and sender identity on an
 //! empty endpoint such as moto's).
 
-use portal::adapters::embedded::{FileTable, LocalIdp, Outbox};
+use portal::adapters::embedded::{write_private, FileTable, LocalIdp, Outbox};
 use portal::app::AwsSettings;
 use portal::domain::{EmailAddress, NewPassword, TemporaryPassword};
 use portal::jwt::{Jwks, Signer, Verifier};
@@ -56,6 +56,9 @@ pub struct Local {
     pub verifier: Verifier,
     /// The embedded backend's mail, listed at GET /dev/outbox.
     pub outbox: Option<Arc<Outbox>>,
+    /// Whether the server listens on loopback only (set by `server::serve`): the outbox is
+    /// listed only then.
+    pub loopback: bool,
 }
 
 pub async fn build(s: &Settings) -> Result<Local, String> {
@@ -66,15 +69,19 @@ pub async fn build(s: &Settings) -> Result<Local, String> {
 }
 
 fn embedded(s: &Settings) -> Result<Local, String> {
-    std::fs::create_dir_all(&s.data_dir).map_err(|e| format!("{}: {e}", s.data_dir.display()))?;
+    private_dir(&s.data_dir)?;
     let table: Arc<dyn Table> = Arc::new(FileTable::open(s.data_dir.join("table.json"))?);
     let outbox = Arc::new(Outbox::new(s.data_dir.join("outbox"), &s.mail_from)?);
     let key_path = s.data_dir.join("idp-signing-key.der");
     let key = match std::fs::read(&key_path) {
-        Ok(der) => der,
+        Ok(der) => {
+            // A key file of an earlier version may be readable by others: not any more.
+            set_private(&key_path, 0o600)?;
+            der
+        }
         Err(_) => {
             let der = Signer::generate_pkcs8()?;
-            std::fs::write(&key_path, &der).map_err(|e| format!("{}: {e}", key_path.display()))?;
+            write_private(&key_path, &der).map_err(|e| format!("{}: {e}", key_path.display()))?;
             der
         }
     };
@@ -82,7 +89,18 @@ fn embedded(s: &Settings) -> Result<Local, String> {
     let idp = LocalIdp::new(table.clone(), mailer.clone(), Signer::from_pkcs8(&key)?, &s.portal_url);
     let verifier = idp.verifier();
     let audit: Arc<dyn Table> = Arc::new(FileTable::open(s.data_dir.join("audit.json"))?);
-    Ok(Local { app: App::new(table, audit, Arc::new(idp), mailer, &s.portal_url), verifier, outbox: Some(outbox) })
+    Ok(Local { app: App::new(table, audit, Arc::new(idp), mailer, &s.portal_url), verifier, outbox: Some(outbox), loopback: false })
+}
+
+/// The data directory, readable by its owner only: it holds PHI, mail and the signing key.
+fn private_dir(dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    set_private(dir, 0o700)
+}
+
+fn set_private(path: &std::path::Path, mode: u32) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 async fn aws(s: &Settings) -> Result<Local, String> {
@@ -117,7 +135,7 @@ async fn aws(s: &Settings) -> Result<Local, String> {
     let verifier = Verifier { issuer: format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"), client_id: client_id.clone(), jwks };
     let settings = AwsSettings { table, audit_table, user_pool_id, client_id, mail_from: s.mail_from.clone(), portal_url: s.portal_url.clone() };
     tracing::info!(table = %settings.table, user_pool = %settings.user_pool_id, "AWS backend ready");
-    Ok(Local { app: App::aws(&sdk, &settings), verifier, outbox: None })
+    Ok(Local { app: App::aws(&sdk, &settings), verifier, outbox: None, loopback: false })
 }
 
 async fn ensure_groups(idp: &cognito::Client, user_pool_id: &str) -> Result<(), String> {

@@ -23,9 +23,15 @@ use portal::Problem;
 use std::convert::Infallible;
 use std::sync::Arc;
 
-pub async fn serve(local: Local, addr: &str) -> Result<(), String> {
+pub async fn serve(mut local: Local, addr: &str) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("listening on {addr}: {e}"))?;
     tracing::info!(%addr, "portal-local listening");
+    // The outbox holds every email the portal sent (temporary passwords among them): it is
+    // listed only to this machine.
+    local.loopback = listener.local_addr().is_ok_and(|a| a.ip().is_loopback());
+    if !local.loopback {
+        tracing::warn!("listening beyond loopback: GET /dev/outbox is not served");
+    }
     let local = Arc::new(local);
     loop {
         let (stream, _) = match listener.accept().await {
@@ -103,7 +109,7 @@ async fn handle(local: &Local, req: hyper::Request<Incoming>) -> Response<Body> 
 fn dev_routes(local: &Local, method: &Method, path: &str) -> Option<Response<Body>> {
     match path {
         "/dev/outbox" => {
-            let outbox = local.outbox.as_ref()?;
+            let outbox = local.outbox.as_ref().filter(|_| local.loopback)?;
             if method != Method::GET {
                 return Some(Problem::method_not_allowed("GET".into()).into_response());
             }

@@ -3,8 +3,8 @@
 //! account holders for the patients they are linked to: their own record (patients 12 and
 //! over may have one), or a child's as parent or guardian until the child's 18th birthday.
 //!
-//! Every decision about an existing patient is written to the audit before the route
-//! reads or changes anything. A refusal looks exactly like an unknown patient, so nobody
+//! Every decision about an existing patient is written to the audit: for a read, before
+//! anything is answered; for a change, right after it, with what really happened. A refusal looks exactly like an unknown patient, so nobody
 //! learns whether a patient they may not see exists.
 
 use crate::domain::{BirthDate, PatientId, Relationship, Role};
@@ -12,7 +12,9 @@ use crate::http::Caller;
 use crate::ports::{Item, Key};
 use crate::store::accounts::{self, Account, PatientLink};
 use crate::store::patients::{self, Patient};
-use crate::store::{audit, from_item, sk_of};
+use crate::store::audit::{self, Outcome};
+use crate::store::{from_item, idempotency, sk_of};
+use lambda_http::{Body, Response};
 use crate::{App, Problem};
 use time::{Date, OffsetDateTime};
 
@@ -56,11 +58,14 @@ pub fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
-/// Whether a link of this kind still lets its holder act for the patient.
+/// Whether a link of this kind still lets its holder act for the patient. Judged at every
+/// access, not only when the office links: a corrected birth date applies at once, to a
+/// patient's own account as to their parents'.
 pub fn link_holds(relationship: Relationship, birth_date: BirthDate, today: Date) -> bool {
+    let age = birth_date.age_on(today);
     match relationship {
-        Relationship::Own => true,
-        Relationship::Parent | Relationship::Guardian => birth_date.age_on(today) < AGE_OF_MAJORITY,
+        Relationship::Own => age >= OWN_ACCOUNT_AGE,
+        Relationship::Parent | Relationship::Guardian => age < AGE_OF_MAJORITY,
     }
 }
 
@@ -126,6 +131,13 @@ impl Grant {
         let parent = matches!(self.acting, Acting::Holder(Relationship::Parent | Relationship::Guardian));
         !(record.confidential() && teen && parent)
     }
+    fn allowed(self) -> Result<Grant, Problem> {
+        if matches!(self.acting, Acting::Denied(_)) {
+            Err(no_patient())
+        } else {
+            Ok(self)
+        }
+    }
     /// Of a list of records, those the caller may see.
     pub fn visible<T: Marked>(&self, records: Vec<T>) -> Vec<T> {
         records.into_iter().filter(|r| self.sees(r)).collect()
@@ -145,8 +157,9 @@ pub async fn caller_account(app: &App, caller: &Caller) -> Result<(Account, Vec<
     }
 }
 
-/// May the caller do `action` to the patient named by `raw_id`? Two reads (the caller's
-/// account with its links, then the patient) and one audit write.
+/// May the caller read the patient named by `raw_id` (`action` says what)? Two reads (the
+/// caller's account with its links, then the patient) and one audit write, before the
+/// route answers anything.
 pub async fn patient(app: &App, caller: &Caller, raw_id: &str, who: Who, action: &str) -> Result<Grant, Problem> {
     patient_with(app, caller, raw_id, who, action, None).await
 }
@@ -154,6 +167,48 @@ pub async fn patient(app: &App, caller: &Caller, raw_id: &str, who: Who, action:
 /// As `patient`, also reading the item with sort key `with` of the patient's partition in
 /// the same round trip.
 pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, action: &str, with: Option<&str>) -> Result<Grant, Problem> {
+    let grant = judge(app, caller, raw_id, who, with).await?;
+    audit::record(app.audit.as_ref(), caller, &grant.acting, &grant.patient.id, action, Outcome::of(&grant.acting)).await?;
+    grant.allowed()
+}
+
+/// A change to the patient named by `raw_id`: when the caller may act for the patient,
+/// `work` runs, and the audit records what really happened after it (done, or refused with
+/// its status: a stale version, a field the caller may not change, a conflict). A refusal
+/// of access is recorded as denied and answered as an unknown patient.
+pub async fn change(
+    app: &App,
+    caller: &Caller,
+    raw_id: &str,
+    who: Who,
+    action: &str,
+    with: Option<&str>,
+    work: impl AsyncFnOnce(&Grant) -> Result<Response<Body>, Problem>,
+) -> Result<Response<Body>, Problem> {
+    let grant = judge(app, caller, raw_id, who, with).await?;
+    let audit = app.audit.as_ref();
+    if matches!(grant.acting, Acting::Denied(_)) {
+        audit::record(audit, caller, &grant.acting, &grant.patient.id, action, Outcome::Denied).await?;
+        return Err(no_patient());
+    }
+    let result = work(&grant).await;
+    let outcome = match &result {
+        Ok(res) if idempotency::replayed(res) => Outcome::Replayed,
+        Ok(_) => Outcome::Allowed,
+        Err(problem) => Outcome::Failed(problem.status.as_u16()),
+    };
+    if let Err(e) = audit::record(audit, caller, &grant.acting, &grant.patient.id, action, outcome).await {
+        // The change may have happened without its record: say so loudly, and answer 503
+        // so the caller retries (a retry finds the change made and is recorded).
+        tracing::error!(error = %e, request_id = %caller.request_id, action, "audit record of a change not written");
+        return Err(e.into());
+    }
+    result
+}
+
+/// The decision about an existing patient, not yet recorded: 401 for a disabled account,
+/// 403 for a role the route is never for, 404 for an unknown patient id.
+async fn judge(app: &App, caller: &Caller, raw_id: &str, who: Who, with: Option<&str>) -> Result<Grant, Problem> {
     let (account, links) = caller_account(app, caller).await?;
     match who {
         Who::Family if caller.is_office() => return Err(Problem::forbidden()),
@@ -177,11 +232,6 @@ pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, ac
     };
     let today = today();
     let acting = decide(caller, &account, &links, &patient, today);
-    let allowed = !matches!(acting, Acting::Denied(_));
-    audit::record(app.audit.as_ref(), caller, &acting, &id, action).await?;
-    if !allowed {
-        return Err(no_patient());
-    }
     Ok(Grant { patient, acting, items, today })
 }
 
@@ -232,6 +282,11 @@ mod tests {
         assert_eq!(decide(&fam, &acct, &link(&adult, Relationship::Guardian), &adult, today()), Acting::Denied("guardian"));
         assert_eq!(decide(&fam, &acct, &link(&adult, Relationship::Own), &adult, today()), Acting::Holder(Relationship::Own));
         assert_eq!(decide(&fam, &acct, &[], &child, today()), Acting::Denied("family"));
+        // An own account stops working when a corrected birth date makes the patient too young.
+        let eleven = aged(12, 1);
+        assert_eq!(decide(&fam, &acct, &link(&eleven, Relationship::Own), &eleven, today()), Acting::Denied("self"));
+        let twelve = aged(12, 0);
+        assert_eq!(decide(&fam, &acct, &link(&twelve, Relationship::Own), &twelve, today()), Acting::Holder(Relationship::Own));
     }
 
     #[test]

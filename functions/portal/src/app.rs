@@ -1,6 +1,6 @@
 //! The state a function builds once per cold start and hands to every request.
 
-use crate::adapters::aws::{Cognito, Dynamo, Ses};
+use crate::adapters::aws::{Cognito, Dynamo, RecordAction, Ses};
 use crate::ports::{Identity, Mailer, PortResult, Table};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -49,9 +49,11 @@ impl App {
 
     /// The AWS backend: SDK clients built once from one shared configuration.
     pub fn aws(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Self {
-        let mailer: Arc<dyn Mailer> = Arc::new(Ses::new(aws_sdk_ses::Client::new(sdk), &settings.mail_from));
+        let ses = aws_sdk_ses::config::Builder::from(sdk).interceptor(RecordAction("ses")).build();
+        let mailer: Arc<dyn Mailer> = Arc::new(Ses::new(aws_sdk_ses::Client::from_conf(ses), &settings.mail_from));
+        let cognito = aws_sdk_cognitoidentityprovider::config::Builder::from(sdk).interceptor(RecordAction("cognito-idp")).build();
         let identity = Cognito::new(
-            aws_sdk_cognitoidentityprovider::Client::new(sdk),
+            aws_sdk_cognitoidentityprovider::Client::from_conf(cognito),
             &settings.user_pool_id,
             &settings.client_id,
             mailer.clone(),

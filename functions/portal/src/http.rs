@@ -82,11 +82,10 @@ pub fn json<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     if bytes.len() > MAX_BODY {
         return Err(Problem::too_large());
     }
-    if let Some(ct) = req.headers().get("content-type") {
-        let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
-        if !ct.starts_with("application/json") {
-            return Err(Problem::unsupported_media_type());
-        }
+    // A body that does not say it is JSON is refused, so a cross-site "simple" POST
+    // (text/plain, form types, none at all) can never reach a handler.
+    if !req.headers().get("content-type").and_then(|ct| ct.to_str().ok()).is_some_and(is_json_media_type) {
+        return Err(Problem::unsupported_media_type());
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::malformed("The request needs a JSON object as its body."));
@@ -94,6 +93,12 @@ pub fn json<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| body_problem(&e))?;
     Ok(value)
+}
+
+/// `application/json`, in any letter case, alone or followed by parameters (`; charset=utf-8`).
+fn is_json_media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
 }
 
 fn body_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
@@ -127,6 +132,13 @@ fn body_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
         return Problem::invalid(path.clone(), format!("{path} has the wrong type."));
     }
     Problem::invalid(path.clone(), format!("{path} {msg}"))
+}
+
+/// For `#[serde(deserialize_with = "portal::http::nullable")]`: a field that may be `null`
+/// but must be sent (serde otherwise lets a missing `Option` pass as `None`, which would
+/// make a forgotten field erase what is stored).
+pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d)
 }
 
 /// A JSON answer. Every API answer is `no-store`: most carry patient or account data, and
@@ -173,6 +185,7 @@ where
         status = response.status().as_u16(),
         dynamodb_reads = calls.reads,
         dynamodb_writes = calls.writes,
+        sdk_calls = calls.actions_line(),
         "answered"
     );
     response
@@ -380,6 +393,21 @@ mod tests {
         assert!(!p.detail.contains("Secret"), "{}", p.detail);
         let p = json::<Login>(&req("POST", "/", "[]")).unwrap_err();
         assert_eq!(p.status, 400);
+        for ct in [None, Some("text/plain"), Some("application/jsonxyz"), Some("application/x-www-form-urlencoded")] {
+            let mut r = http::Request::builder().method("POST").uri("/");
+            if let Some(ct) = ct {
+                r = r.header("content-type", ct);
+            }
+            let r = r.body(Body::from(r#"{"username":"abc","password":"x"}"#)).unwrap();
+            assert_eq!(json::<Login>(&r).unwrap_err().status, 415, "{ct:?}");
+        }
+        let r = http::Request::builder()
+            .method("POST")
+            .uri("/")
+            .header("content-type", "Application/JSON; charset=utf-8")
+            .body(Body::from(r#"{"username":"abc","password":"x"}"#))
+            .unwrap();
+        assert!(json::<Login>(&r).is_ok());
         let big = format!(r#"{{"username":"abc","password":"{}"}}"#, "x".repeat(MAX_BODY));
         assert_eq!(json::<Login>(&req("POST", "/", &big)).unwrap_err().status, 413);
     }

@@ -1,7 +1,7 @@
 //! Creating accounts and (re)sending login information: shared by the office's routes and
 //! by the bootstrap of the first admin.
 
-use crate::domain::{EmailAddress, NewPassword, PersonName, Role, TemporaryPassword, Username};
+use crate::domain::{EmailAddress, NewPassword, PersonName, Relationship, Role, TemporaryPassword, Username};
 use crate::messages;
 use crate::ports::{Email, NewUser, PortError};
 use crate::problem::Problem;
@@ -102,7 +102,13 @@ pub async fn create(app: &App, new: &NewAccount) -> Result<Account, Problem> {
     let account = sign_in_for(app, new, &rec, &temporary).await?;
     rec.sub = Some(account.sub.clone());
     rec.creation = Creation::EmailPending;
-    accounts::store_new_account(app.table.as_ref(), &account, new.link.as_ref(), &rec).await?;
+    accounts::store_new_account(app.table.as_ref(), &account, new.link.as_ref(), &rec).await.map_err(|e| match (e, &new.link) {
+        // Another request made an own account for this patient meanwhile.
+        (PortError::Conflict, Some(link)) if link.relationship == Relationship::Own => {
+            Problem::conflict("This patient already has their own account.")
+        }
+        (e, _) => e.into(),
+    })?;
     send_credentials(app, &account, &temporary).await?;
     rec.creation = Creation::Done;
     accounts::set_username_record(app.table.as_ref(), &rec).await?;

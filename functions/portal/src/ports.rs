@@ -56,6 +56,9 @@ pub enum Condition {
     Present,
     /// The item exists and its attribute `version` equals this number.
     Version(u64),
+    /// No item with this key exists, or its string attribute `attribute` equals `value`
+    /// (a retry of the write that created it).
+    AbsentOrEqual { attribute: &'static str, value: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,12 +77,23 @@ pub struct PageOf<'a> {
     pub newest_first: bool,
 }
 
+impl PageOf<'_> {
+    /// The highest key a sort key starting with `prefix` can have.
+    pub fn end(&self) -> String {
+        format!("{}\u{10FFFF}", self.prefix)
+    }
+    /// Whether `after` (a cursor, which callers send back) lies among the prefix's keys.
+    pub fn after_in_range(&self) -> bool {
+        self.after.is_none_or(|a| a.starts_with(self.prefix) && a < self.end().as_str())
+    }
+}
+
 /// Single-table storage: GetItem, BatchGetItem, Query on the partition key, and writes that
 /// are atomic as a group (TransactWriteItems). No Scan exists, by design.
 #[async_trait]
 pub trait Table: Send + Sync {
     async fn get(&self, key: &Key) -> PortResult<Option<Item>>;
-    /// Items for these keys that exist (any order). At most 100 keys.
+    /// Items for these keys that exist (any order), however many keys.
     async fn get_many(&self, keys: &[Key]) -> PortResult<Vec<Item>>;
     /// All items of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
     async fn query(&self, pk: &str, sk_prefix: &str) -> PortResult<Vec<Item>>;
@@ -116,7 +130,9 @@ pub struct NewUser<'a> {
 }
 
 /// Sign-in and password life cycle, shaped after Cognito. `user_id` is always the
-/// provider's immutable user name, never the office-assigned username.
+/// provider's immutable user name, never the office-assigned username. Every call that
+/// sets a password (temporary, permanent, changed or reset) ends every session of the
+/// user: a refresh token from before it no longer works.
 #[async_trait]
 pub trait Identity: Send + Sync {
     /// Creates the user with a temporary password, or, when the user already exists

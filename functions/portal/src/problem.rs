@@ -67,6 +67,10 @@ impl Problem {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed",
             "Your account may not do this.")
     }
+    /// Not allowed, for a reason the detail gives.
+    pub fn forbidden_because(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail)
+    }
     /// The caller may use the route but not change this field.
     pub fn forbidden_field(field: impl Into<String>, detail: impl Into<String>) -> Self {
         let mut p = Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail);

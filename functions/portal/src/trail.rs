@@ -43,6 +43,16 @@ pub enum Reader {
 
 const KINDS: [&str; 6] = ["admin", "staff", "self", "parent", "guardian", "family"];
 
+/// The page of a trail a request asks for (`?limit=` up to 100, default 25, and a cursor
+/// of this trail), judged before any access is checked or recorded.
+pub fn paging(req: &lambda_http::Request) -> Result<Paging, Problem> {
+    let paging = Paging::from_query(req, 25, 100)?;
+    if paging.after.as_deref().is_some_and(|a| !audit::is_sort_key(a)) {
+        return Err(Problem::invalid("cursor", "cursor is not one this portal gave out."));
+    }
+    Ok(paging)
+}
+
 pub async fn page(app: &App, caller: &Caller, patient_id: &PatientId, paging: &Paging, reader: Reader) -> Result<Value, Problem> {
     let read = audit::page(app.audit.as_ref(), patient_id, paging.after.as_deref(), paging.limit + 1).await?;
     let mut subs: Vec<&str> = read.iter().map(|(_, r)| r.actor.as_str()).filter(|s| *s != caller.sub).collect();

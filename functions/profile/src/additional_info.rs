@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 struct Info {
     emergency_contacts: Bounded<EmergencyContact, 0, 10>,
+    /// Must be sent: `null` removes the pharmacy, and leaving it out is a 400, never a
+    /// silent delete.
+    #[serde(deserialize_with = "portal::http::nullable")]
     pharmacy: Option<Pharmacy>,
     version: u64,
 }
@@ -25,22 +28,24 @@ impl From<AdditionalInfo> for Info {
 }
 
 pub async fn get(app: &portal::App, caller: &Caller, id: &str) -> Result<Response<Body>, Problem> {
-    let grant = access::patient_with(app, caller, id, Who::Anyone, "additional-info.read", Some("INFO")).await?;
+    let grant = access::patient_with(app, caller, id, Who::Anyone, "additional-info.read", Some(patients::INFO_SK)).await?;
     Ok(json_response(StatusCode::OK, &Info::from(patients::info_in(grant.items)?)))
 }
 
 pub async fn put(app: &portal::App, caller: &Caller, id: &str, req: &Request) -> Result<Response<Body>, Problem> {
     let body: Info = json(req)?;
-    let grant = access::patient_with(app, caller, id, Who::Anyone, "additional-info.update", Some("INFO")).await?;
-    let current = patients::info_in(grant.items)?;
-    let stale = || Problem::conflict("Someone else changed this information after you opened it. Reload it to see their changes, then make yours again.");
-    if body.version != current.version {
-        return Err(stale());
-    }
-    let next = AdditionalInfo { emergency_contacts: body.emergency_contacts, pharmacy: body.pharmacy, version: current.version };
-    let saved = patients::save_info(app.table.as_ref(), &grant.patient.id, current.version, &next).await.map_err(|e| match e {
-        PortError::Conflict => stale(),
-        other => other.into(),
-    })?;
-    Ok(json_response(StatusCode::OK, &Info::from(saved)))
+    access::change(app, caller, id, Who::Anyone, "additional-info.update", Some(patients::INFO_SK), async |grant| {
+        let current = patients::info_in(grant.items.clone())?;
+        let stale = || Problem::conflict("Someone else changed this information after you opened it. Reload it to see their changes, then make yours again.");
+        if body.version != current.version {
+            return Err(stale());
+        }
+        let next = AdditionalInfo { emergency_contacts: body.emergency_contacts, pharmacy: body.pharmacy, version: current.version };
+        let saved = patients::save_info(app.table.as_ref(), &grant.patient.id, current.version, &next).await.map_err(|e| match e {
+            PortError::Conflict => stale(),
+            other => other.into(),
+        })?;
+        Ok(json_response(StatusCode::OK, &Info::from(saved)))
+    })
+    .await
 }

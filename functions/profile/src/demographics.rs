@@ -21,18 +21,13 @@ struct Demographics {
     birth_date: BirthDate,
     /// `null` until someone first enters it. A PUT must send the field but may send `null`,
     /// so the office can correct a new patient's name before anyone has entered an address.
-    #[serde(deserialize_with = "required")]
+    #[serde(deserialize_with = "portal::http::nullable")]
     address: Option<Address>,
     #[serde(default)]
     phones: Bounded<Phone, 0, 5>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email: Option<EmailAddress>,
     version: u64,
-}
-
-/// A field that may be `null` but not left out (serde lets an `Option` be missing).
-fn required<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Address>, D::Error> {
-    Option::deserialize(d)
 }
 
 impl From<&Patient> for Demographics {
@@ -60,35 +55,37 @@ pub async fn put(app: &portal::App, caller: &Caller, id: &str, req: &Request) ->
     if body.id.to_string() != id {
         return Err(Problem::invalid("id", "id must be the id of the patient in the address."));
     }
-    let grant = access::patient(app, caller, id, Who::Anyone, "demographics.update").await?;
-    let current = &grant.patient;
-    if grant.acting.is_family() {
-        let office_only = [
-            ("given_name", body.given_name != current.given_name),
-            ("family_name", body.family_name != current.family_name),
-            ("birth_date", body.birth_date != current.birth_date),
-        ];
-        if let Some(&(field, _)) = office_only.iter().find(|(_, changed)| *changed) {
-            return Err(Problem::forbidden_field(field, format!("{field} can be corrected only by the clinic office.")));
+    access::change(app, caller, id, Who::Anyone, "demographics.update", None, async |grant| {
+        let current = &grant.patient;
+        if grant.acting.is_family() {
+            let office_only = [
+                ("given_name", body.given_name != current.given_name),
+                ("family_name", body.family_name != current.family_name),
+                ("birth_date", body.birth_date != current.birth_date),
+            ];
+            if let Some(&(field, _)) = office_only.iter().find(|(_, changed)| *changed) {
+                return Err(Problem::forbidden_field(field, format!("{field} can be corrected only by the clinic office.")));
+            }
         }
-    }
-    if body.version != current.version {
-        return Err(stale());
-    }
-    let next = Patient {
-        given_name: body.given_name,
-        family_name: body.family_name,
-        birth_date: body.birth_date,
-        address: body.address,
-        phones: body.phones,
-        email: body.email,
-        ..current.clone()
-    };
-    let saved = patients::update(app.table.as_ref(), current, next).await.map_err(|e| match e {
-        PortError::Conflict => stale(),
-        other => other.into(),
-    })?;
-    Ok(json_response(StatusCode::OK, &Demographics::from(&saved)))
+        if body.version != current.version {
+            return Err(stale());
+        }
+        let next = Patient {
+            given_name: body.given_name,
+            family_name: body.family_name,
+            birth_date: body.birth_date,
+            address: body.address,
+            phones: body.phones,
+            email: body.email,
+            ..current.clone()
+        };
+        let saved = patients::update(app.table.as_ref(), current, next).await.map_err(|e| match e {
+            PortError::Conflict => stale(),
+            other => other.into(),
+        })?;
+        Ok(json_response(StatusCode::OK, &Demographics::from(&saved)))
+    })
+    .await
 }
 
 fn stale() -> Problem {

@@ -8,7 +8,7 @@ mod demographics;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::access::{self, Who};
-use portal::http::{json_response, serve, Caller, Paging};
+use portal::http::{json_response, serve, Caller};
 use portal::trail::{self, Reader};
 use portal::{App, Problem};
 
@@ -34,7 +34,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 /// "Who viewed or changed this record", for the family. The office reads the same trail
 /// through its audit route.
 async fn access_log(app: &App, caller: &Caller, id: &str, req: &Request) -> Result<Response<Body>, Problem> {
-    let paging = Paging::from_query(req, 25, 100)?;
+    let paging = trail::paging(req)?;
     let grant = access::patient(app, caller, id, Who::Family, "access-log.read").await?;
     let page = trail::page(app, caller, &grant.patient.id, &paging, Reader::Family).await?;
     Ok(json_response(StatusCode::OK, &page))

@@ -135,26 +135,48 @@ fn link_keys(sub: &str, patient_id: &PatientId) -> (Key, Key) {
     )
 }
 
-fn link_writes(sub: &str, link: &PatientLink) -> PortResult<[Write; 2]> {
+/// `PATIENT#<id>` / `OWNER`: which account is the patient's own. Written with the link in
+/// one transaction, on the condition that no other account holds it, so two racing
+/// requests can never give one patient two own accounts.
+fn owner_key(patient_id: &PatientId) -> Key {
+    Key::new(format!("PATIENT#{patient_id}"), "OWNER")
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Owner {
+    sub: String,
+}
+
+fn link_writes(sub: &str, link: &PatientLink) -> PortResult<Vec<Write>> {
     let (fwd, back) = link_keys(sub, &link.patient_id);
     let holder = HolderLink { sub: sub.to_owned(), relationship: link.relationship };
-    Ok([
+    let mut writes = vec![
         Write::Put { item: to_item(&fwd, link, None)?, condition: Condition::None },
         Write::Put { item: to_item(&back, &holder, None)?, condition: Condition::None },
-    ])
+    ];
+    if link.relationship == Relationship::Own {
+        let owner = Owner { sub: sub.to_owned() };
+        // A repeated write of the same link (a resumed account creation) holds too.
+        let condition = Condition::AbsentOrEqual { attribute: "sub", value: sub.to_owned() };
+        writes.push(Write::Put { item: to_item(&owner_key(&link.patient_id), &owner, None)?, condition });
+    }
+    Ok(writes)
 }
 
-/// Lets the account act for one more patient.
+/// Lets the account act for one more patient; `Conflict` when it is to be the patient's own
+/// account and the patient has another.
 pub async fn link(table: &dyn Table, sub: &str, link: &PatientLink) -> PortResult<()> {
-    table.write(link_writes(sub, link)?.into()).await
+    table.write(link_writes(sub, link)?).await
 }
 
-/// Ends the account's link to the patient; nothing happens when there was none.
-pub async fn unlink(table: &dyn Table, sub: &str, patient_id: &PatientId) -> PortResult<()> {
-    let (fwd, back) = link_keys(sub, patient_id);
-    table
-        .write(vec![Write::Delete { key: fwd, condition: Condition::None }, Write::Delete { key: back, condition: Condition::None }])
-        .await
+/// Ends the account's link to the patient (and, for an own account, its claim).
+pub async fn unlink(table: &dyn Table, sub: &str, link: &PatientLink) -> PortResult<()> {
+    let (fwd, back) = link_keys(sub, &link.patient_id);
+    let mut writes = vec![Write::Delete { key: fwd, condition: Condition::None }, Write::Delete { key: back, condition: Condition::None }];
+    if link.relationship == Relationship::Own {
+        writes.push(Write::Delete { key: owner_key(&link.patient_id), condition: Condition::None });
+    }
+    table.write(writes).await
 }
 
 /// The accounts that hold a link to the patient, with their relationship.

@@ -30,9 +30,43 @@ pub struct AuditRecord {
     pub patient_id: PatientId,
     /// e.g. "demographics.read", "account.link", "patient.search".
     pub action: String,
-    /// "allowed" or "denied".
+    /// "allowed" (done), "denied" (refused access), "failed" (access allowed, but the change
+    /// was refused or did not happen: see `status`) or "replayed" (an `Idempotency-Key`
+    /// retry answered with the first result).
     pub outcome: String,
+    /// For "failed": the HTTP status the request was answered with (400, 403, 409, 503...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
     pub request_id: String,
+}
+
+/// What became of one access, as the audit states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Allowed,
+    Denied,
+    /// Allowed in, but the change was refused or failed, with the answer's status.
+    Failed(u16),
+    Replayed,
+}
+
+impl Outcome {
+    /// A read's outcome is the access decision itself.
+    pub fn of(acting: &Acting) -> Outcome {
+        if matches!(acting, Acting::Denied(_)) {
+            Outcome::Denied
+        } else {
+            Outcome::Allowed
+        }
+    }
+    fn word(self) -> &'static str {
+        match self {
+            Outcome::Allowed => "allowed",
+            Outcome::Denied => "denied",
+            Outcome::Failed(_) => "failed",
+            Outcome::Replayed => "replayed",
+        }
+    }
 }
 
 fn now_precise() -> String {
@@ -45,7 +79,7 @@ fn partition(patient_id: &PatientId) -> String {
     format!("AUDIT#{patient_id}")
 }
 
-fn new_record(caller: &Caller, acting: &Acting, patient_id: &PatientId, action: &str, allowed: bool) -> (Key, AuditRecord) {
+fn new_record(caller: &Caller, acting: &Acting, patient_id: &PatientId, action: &str, outcome: Outcome) -> (Key, AuditRecord) {
     let at = now_precise();
     let key = Key::new(partition(patient_id), format!("{at}#{}", uuid::Uuid::new_v4()));
     let rec = AuditRecord {
@@ -55,31 +89,45 @@ fn new_record(caller: &Caller, acting: &Acting, patient_id: &PatientId, action: 
         clinic: acting.clinic().map(str::to_owned),
         patient_id: *patient_id,
         action: action.to_owned(),
-        outcome: if allowed { "allowed" } else { "denied" }.to_owned(),
+        outcome: outcome.word().to_owned(),
+        status: match outcome {
+            Outcome::Failed(status) => Some(status),
+            _ => None,
+        },
         request_id: caller.request_id.clone(),
     };
     (key, rec)
 }
 
-/// Records one access, allowed unless `acting` is `Denied`. Callers write it before they
-/// answer with (or change) the data, so nothing is shown or changed without its record.
-pub async fn record(audit: &dyn Table, caller: &Caller, acting: &Acting, patient_id: &PatientId, action: &str) -> PortResult<()> {
-    record_many(audit, caller, &[(acting.clone(), *patient_id)], action).await
+/// Records one access with what became of it. Reads are recorded before the data is
+/// answered; changes after the change, with its real outcome (see `access::change`).
+pub async fn record(audit: &dyn Table, caller: &Caller, acting: &Acting, patient_id: &PatientId, action: &str, outcome: Outcome) -> PortResult<()> {
+    let (key, rec) = new_record(caller, acting, patient_id, action, outcome);
+    // Absent: an audit record is never overwritten.
+    audit.write(vec![Write::Put { item: to_item(&key, &rec, None)?, condition: Condition::Absent }]).await
 }
 
-/// Records one access per patient of a list (a search page, an account's patients), 25 to
-/// a round trip.
+/// Records one read per patient of a list (a search page, an account's patients), 25 to
+/// a round trip, each allowed or denied as `acting` says.
 pub async fn record_many(audit: &dyn Table, caller: &Caller, reads: &[(Acting, PatientId)], action: &str) -> PortResult<()> {
     for chunk in reads.chunks(25) {
         let mut writes = Vec::with_capacity(chunk.len());
         for (acting, patient_id) in chunk {
-            let (key, rec) = new_record(caller, acting, patient_id, action, !matches!(acting, Acting::Denied(_)));
-            // Absent: an audit record is never overwritten.
+            let (key, rec) = new_record(caller, acting, patient_id, action, Outcome::of(acting));
             writes.push(Write::Put { item: to_item(&key, &rec, None)?, condition: Condition::Absent });
         }
         audit.write(writes).await?;
     }
     Ok(())
+}
+
+/// Whether `sk` has the shape of an audit record's sort key (a cursor must).
+pub fn is_sort_key(sk: &str) -> bool {
+    let Some((at, id)) = sk.split_once('#') else { return false };
+    let shape = "0000-00-00T00:00:00.000000Z";
+    at.len() == shape.len()
+        && at.bytes().zip(shape.bytes()).all(|(c, s)| if s == b'0' { c.is_ascii_digit() } else { c == s })
+        && uuid::Uuid::parse_str(id).is_ok()
 }
 
 /// One page of a patient's audit trail, newest first, after the record whose sort key

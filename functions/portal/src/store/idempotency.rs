@@ -6,13 +6,22 @@ use super::{from_item, now, sha256_hex, to_item};
 use crate::http::json_response;
 use crate::ports::{Condition, Key, PortError, Table, Write};
 use crate::problem::Problem;
-use lambda_http::http::StatusCode;
+use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::future::Future;
 
 const TTL_SECS: i64 = 24 * 3600;
+
+/// Set on an answer that repeats the first one for a retried key, so the caller (and the
+/// audit, see `replayed`) can tell a replay from a new create.
+pub const REPLAYED: &str = "idempotent-replayed";
+
+/// Whether an answer of `once` repeats an earlier one.
+pub fn replayed(res: &Response<Body>) -> bool {
+    res.headers().contains_key(REPLAYED)
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Record {
@@ -51,7 +60,9 @@ where
                 )),
                 Some(Record { status: Some(status), body: Some(body), .. }) => {
                     let status = StatusCode::from_u16(status).map_err(|_| Problem::internal())?;
-                    Ok(json_response(status, &body))
+                    let mut res = json_response(status, &body);
+                    res.headers_mut().insert(REPLAYED, HeaderValue::from_static("true"));
+                    Ok(res)
                 }
                 _ => Err(Problem::conflict("A request with this Idempotency-Key is still in progress. Retry shortly.")),
             };

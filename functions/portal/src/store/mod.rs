@@ -8,8 +8,10 @@
 //! | account->patient  | ACCOUNT#<sub>          | PATIENT#<id>       |
 //! | patient           | PATIENT#<id>           | PATIENT            |
 //! | patient->account  | PATIENT#<id>           | ACCOUNT#<sub>      |
+//! | own account claim | PATIENT#<id>           | OWNER              |
 //! | additional info   | PATIENT#<id>           | INFO               |
 //! | search index      | CLINIC#<clinic>        | NAME#…, DOB#…, MRN#… (see `patients`) |
+//! | MRN claim         | CLINIC#<clinic>        | MRNCLAIM#<upper-case MRN> |
 //! | idempotency       | IDEM#<sub>#<key>       | IDEM               |
 //! | sign-in failures  | SIGNIN#<lower name>    | FAILURES           |
 //! | reset attempts    | RESET#<user id>        | <code digest>      |

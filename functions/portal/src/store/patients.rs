@@ -70,8 +70,11 @@ pub fn patient_key(id: &PatientId) -> Key {
     Key::new(format!("PATIENT#{id}"), "PATIENT")
 }
 
+/// The sort key of a patient's additional information, to read it with the patient.
+pub const INFO_SK: &str = "INFO";
+
 pub fn info_key(id: &PatientId) -> Key {
-    Key::new(format!("PATIENT#{id}"), "INFO")
+    Key::new(format!("PATIENT#{id}"), INFO_SK)
 }
 
 /// Between the family and the given name in an index key: it sorts before every character
@@ -109,8 +112,25 @@ fn index_puts(p: &Patient) -> PortResult<Vec<Write>> {
         .collect()
 }
 
+/// `CLINIC#<clinic>` / `MRNCLAIM#<MRN>`: an MRN names one patient of a clinic, whatever
+/// its letter case.
+fn mrn_claim_key(clinic: &str, mrn: &Mrn) -> Key {
+    Key::new(format!("CLINIC#{clinic}"), format!("MRNCLAIM#{}", String::from(mrn.clone()).to_uppercase()))
+}
+
+#[derive(Serialize)]
+struct MrnClaim {
+    id: PatientId,
+}
+
+/// Stores a newly registered patient with its index entries; `Conflict` when its MRN is
+/// already registered in its clinic.
 pub async fn create(table: &dyn Table, patient: &Patient) -> PortResult<()> {
     let mut writes = vec![Write::Put { item: to_item(&patient_key(&patient.id), patient, None)?, condition: Condition::Absent }];
+    if let Some(mrn) = &patient.mrn {
+        let claim = to_item(&mrn_claim_key(&patient.clinic, mrn), &MrnClaim { id: patient.id }, None)?;
+        writes.push(Write::Put { item: claim, condition: Condition::Absent });
+    }
     writes.extend(index_puts(patient)?);
     table.write(writes).await
 }
@@ -151,7 +171,7 @@ pub async fn get_many(table: &dyn Table, ids: &[PatientId]) -> PortResult<Vec<Pa
 /// The stored additional information among items read with the patient, or the empty one.
 pub fn info_in(items: Vec<Item>) -> PortResult<AdditionalInfo> {
     for item in items {
-        if super::sk_of(&item) == "INFO" {
+        if super::sk_of(&item) == INFO_SK {
             return Ok(from_item(item)?.unwrap_or_default());
         }
     }

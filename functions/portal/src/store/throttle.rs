@@ -1,7 +1,8 @@
-//! Counters that slow guessing: failed sign-ins per username (a growing lock-out after 5)
-//! and wrong security answers per reset code (the code is void after 5).
+//! Counters that slow guessing and flooding: failed sign-ins per username (a growing
+//! lock-out after 5), failed password resets per account (locked for an hour after 5,
+//! whatever codes were tried) and reset emails per username (3 an hour).
 
-use super::{from_item, now, sha256_hex, to_item};
+use super::{from_item, now, to_item};
 use crate::ports::{Condition, Key, PortError, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
 
@@ -19,9 +20,19 @@ fn signin_key(username_key: &str) -> Key {
     Key::new(format!("SIGNIN#{username_key}"), "FAILURES")
 }
 
-fn reset_key(user_id: &str, code: &str) -> Key {
-    Key::new(format!("RESET#{user_id}"), sha256_hex(code.as_bytes()))
+fn reset_key(user_id: &str) -> Key {
+    Key::new(format!("RESET#{user_id}"), "FAILURES")
 }
+
+fn reset_mail_key(username_key: &str) -> Key {
+    Key::new(format!("FORGOT#{username_key}"), "MAILS")
+}
+
+/// Reset emails one username may cause in an hour: each new code voids the last, so an
+/// unthrottled flood would stop a family's reset.
+pub const RESET_MAILS_PER_HOUR: u32 = 3;
+/// How long failed resets are remembered (and the lock lasts) after the last one.
+const RESET_WINDOW_SECS: i64 = 3600;
 
 async fn read(table: &dyn Table, key: &Key) -> PortResult<Option<Counter>> {
     match table.get(key).await? {
@@ -80,10 +91,52 @@ pub async fn signin_succeeded(table: &dyn Table, username_key: &str) -> PortResu
     table.write(vec![Write::Delete { key: signin_key(username_key), condition: Condition::None }]).await
 }
 
-pub async fn reset_code_void(table: &dyn Table, user_id: &str, code: &str) -> PortResult<bool> {
-    Ok(read(table, &reset_key(user_id, code)).await?.is_some_and(|c| c.count >= MAX_FAILURES))
+/// Whether the account's password resets are locked: 5 failures (wrong answers or wrong
+/// codes, in any mix) within the hour before the last one.
+pub async fn reset_locked(table: &dyn Table, user_id: &str) -> PortResult<bool> {
+    Ok(read(table, &reset_key(user_id)).await?.is_some_and(|c| c.count >= MAX_FAILURES))
 }
 
-pub async fn reset_answer_wrong(table: &dyn Table, user_id: &str, code: &str) -> PortResult<()> {
-    bump(table, &reset_key(user_id, code), 24 * 3600, |_| 0).await
+pub async fn reset_failed(table: &dyn Table, user_id: &str) -> PortResult<()> {
+    bump(table, &reset_key(user_id), RESET_WINDOW_SECS, |_| 0).await
+}
+
+pub async fn reset_succeeded(table: &dyn Table, user_id: &str) -> PortResult<()> {
+    table.write(vec![Write::Delete { key: reset_key(user_id), condition: Condition::None }]).await
+}
+
+/// Counts one reset email for the username, known or not (the same work either way);
+/// `false`, counting nothing, when 3 went out within the last hour.
+pub async fn reset_mail_allowed(table: &dyn Table, username_key: &str) -> PortResult<bool> {
+    let key = reset_mail_key(username_key);
+    if read(table, &key).await?.is_some_and(|c| c.count >= RESET_MAILS_PER_HOUR) {
+        return Ok(false);
+    }
+    bump(table, &key, RESET_WINDOW_SECS, |_| 0).await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::embedded::FileTable;
+
+    #[tokio::test]
+    async fn resets_lock_per_account_after_five_failures_and_mails_stop_at_three() {
+        let t = FileTable::in_memory();
+        for _ in 0..MAX_FAILURES {
+            assert!(!reset_locked(&t, "u").await.unwrap());
+            reset_failed(&t, "u").await.unwrap();
+        }
+        assert!(reset_locked(&t, "u").await.unwrap());
+        assert!(!reset_locked(&t, "other").await.unwrap());
+        reset_succeeded(&t, "u").await.unwrap();
+        assert!(!reset_locked(&t, "u").await.unwrap());
+
+        let mut sent = Vec::new();
+        for _ in 0..5 {
+            sent.push(reset_mail_allowed(&t, "family").await.unwrap());
+        }
+        assert_eq!(sent, [true, true, true, false, false]);
+    }
 }

@@ -86,6 +86,7 @@ impl Cognito {
             .ok_or_else(|| PortError::Internal(format!("user without {name}")))
     }
 
+    /// A new password, and every session of the user ends (Cognito keeps them otherwise).
     async fn set_password(&self, user_id: &str, password: &str, permanent: bool) -> PortResult<()> {
         self.client
             .admin_set_user_password()
@@ -95,8 +96,8 @@ impl Cognito {
             .permanent(permanent)
             .send()
             .await
-            .map(|_| ())
-            .map_err(err)
+            .map_err(err)?;
+        self.admin_sign_out(user_id).await
     }
 
     async fn admin_sign_out(&self, user_id: &str) -> PortResult<()> {
@@ -217,8 +218,9 @@ impl Identity for Cognito {
             .proposed_password(new)
             .send()
             .await
-            .map(|_| ())
-            .map_err(err)
+            .map_err(err)?;
+        // The token is still good for this one call: every session ends, this one too.
+        self.sign_out(access_token).await
     }
 
     async fn forgot_password(&self, user_id: &str, username: &str) -> PortResult<()> {
@@ -250,8 +252,8 @@ impl Identity for Cognito {
             .password(new_password)
             .send()
             .await
-            .map(|_| ())
-            .map_err(err)
+            .map_err(err)?;
+        self.admin_sign_out(user_id).await
     }
 
     async fn set_enabled(&self, user_id: &str, enabled: bool) -> PortResult<()> {

@@ -35,6 +35,11 @@ fn condition(c: &Condition) -> (Option<String>, Option<Attrs>) {
         Condition::Absent => (Some("attribute_not_exists(pk)".into()), None),
         Condition::Present => (Some("attribute_exists(pk)".into()), None),
         Condition::Version(v) => (Some("version = :v".into()), Some(HashMap::from([(":v".to_owned(), AttributeValue::N(v.to_string()))]))),
+        // Our attribute names are plain identifiers of the store, never caller input.
+        Condition::AbsentOrEqual { attribute, value } => (
+            Some(format!("attribute_not_exists(pk) OR {attribute} = :v")),
+            Some(HashMap::from([(":v".to_owned(), AttributeValue::S(value.clone()))])),
+        ),
     }
 }
 
@@ -44,25 +49,14 @@ impl Dynamo {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Dynamo { client, table: table.into() }
     }
-}
 
-#[async_trait]
-impl Table for Dynamo {
-    async fn get(&self, key: &Key) -> PortResult<Option<Item>> {
-        calls::read();
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_attrs(key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
-        out.item.map(from_attrs).transpose()
+    /// Records the IAM action a call needs on this table (see `calls`).
+    fn action(&self, name: &str) {
+        calls::action(format!("dynamodb:{name}@{}", self.table));
     }
 
-    async fn get_many(&self, keys: &[Key]) -> PortResult<Vec<Item>> {
+    /// One BatchGetItem of at most 100 keys, asking again for keys left unprocessed.
+    async fn get_batch(&self, keys: &[Key]) -> PortResult<Vec<Item>> {
         let mut pending: Vec<Attrs> = keys.iter().map(key_attrs).collect();
         let mut out = Vec::new();
         // BatchGetItem may hand back some keys unprocessed under load: ask again for those.
@@ -76,6 +70,7 @@ impl Table for Dynamo {
                 .build()
                 .map_err(|e| PortError::Internal(e.to_string()))?;
             calls::read();
+            self.action("BatchGetItem");
             let res = self
                 .client
                 .batch_get_item()
@@ -90,6 +85,33 @@ impl Table for Dynamo {
         }
         Err(PortError::Unavailable("BatchGetItem left keys unprocessed".into()))
     }
+}
+
+#[async_trait]
+impl Table for Dynamo {
+    async fn get(&self, key: &Key) -> PortResult<Option<Item>> {
+        calls::read();
+        self.action("GetItem");
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attrs(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
+        out.item.map(from_attrs).transpose()
+    }
+
+    /// BatchGetItem takes at most 100 keys: more are asked for 100 at a time.
+    async fn get_many(&self, keys: &[Key]) -> PortResult<Vec<Item>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(100) {
+            out.extend(self.get_batch(chunk).await?);
+        }
+        Ok(out)
+    }
 
     async fn query(&self, pk: &str, sk_prefix: &str) -> PortResult<Vec<Item>> {
         self.page(pk, PageOf { prefix: sk_prefix, after: None, limit: usize::MAX, newest_first: false }).await
@@ -98,6 +120,11 @@ impl Table for Dynamo {
     /// A key condition can hold one range test on the sort key, so the page's start is
     /// inclusive (`BETWEEN`, `>=`, `<=`) and the item at `after` itself is dropped here.
     async fn page(&self, pk: &str, page: PageOf<'_>) -> PortResult<Vec<Item>> {
+        if !page.after_in_range() {
+            // BETWEEN's bounds would cross (DynamoDB refuses that); no key of the prefix
+            // follows such a cursor.
+            return Ok(Vec::new());
+        }
         let mut out = Vec::new();
         let mut start = None;
         loop {
@@ -112,8 +139,7 @@ impl Table for Dynamo {
                 .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
                 .set_exclusive_start_key(start.take());
             let value = |name: &str, v: String| (name.to_owned(), AttributeValue::S(v));
-            // The highest code point: every key that starts with the prefix sorts below it.
-            let end = format!("{}\u{10FFFF}", page.prefix);
+            let end = page.end();
             let (condition, values): (&str, Vec<(String, AttributeValue)>) = match (page.after, page.prefix.is_empty(), page.newest_first) {
                 (None, true, _) => ("pk = :pk", vec![]),
                 (None, false, _) => ("pk = :pk AND begins_with(sk, :p)", vec![value(":p", page.prefix.to_owned())]),
@@ -127,6 +153,7 @@ impl Table for Dynamo {
                 q = q.expression_attribute_values(name, v);
             }
             calls::read();
+            self.action("Query");
             let res = q.send().await.map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
             for attrs in res.items.unwrap_or_default() {
                 let item = from_attrs(attrs)?;
@@ -147,6 +174,7 @@ impl Table for Dynamo {
             return match writes.into_iter().next() {
                 Some(Write::Put { item, condition: c }) => {
                     let (expr, values) = condition(&c);
+                    self.action("PutItem");
                     self.client
                         .put_item()
                         .table_name(&self.table)
@@ -160,6 +188,7 @@ impl Table for Dynamo {
                 }
                 Some(Write::Delete { key, condition: c }) => {
                     let (expr, values) = condition(&c);
+                    self.action("DeleteItem");
                     self.client
                         .delete_item()
                         .table_name(&self.table)
@@ -179,6 +208,8 @@ impl Table for Dynamo {
             let built = match w {
                 Write::Put { item, condition: c } => {
                     let (expr, values) = condition(&c);
+                    // IAM authorises each item of a transaction by its own action.
+                    self.action("PutItem");
                     let put = Put::builder()
                         .table_name(&self.table)
                         .set_item(Some(to_attrs(&item)?))
@@ -190,6 +221,7 @@ impl Table for Dynamo {
                 }
                 Write::Delete { key, condition: c } => {
                     let (expr, values) = condition(&c);
+                    self.action("DeleteItem");
                     let delete = Delete::builder()
                         .table_name(&self.table)
                         .set_key(Some(key_attrs(&key)))

@@ -8,6 +8,28 @@ pub use ses::Ses;
 
 use crate::ports::PortError;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_types::config_bag::ConfigBag;
+
+/// Records every call of an SDK client as its IAM action (`<service prefix>:<operation>`)
+/// for the request's log line (see `calls`). DynamoDB's adapter records its own, per table.
+#[derive(Debug)]
+pub struct RecordAction(pub &'static str);
+
+impl Intercept for RecordAction {
+    fn name(&self) -> &'static str {
+        "RecordAction"
+    }
+    fn read_before_execution(&self, _: &BeforeSerializationInterceptorContextRef<'_>, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+        if let Some(op) = cfg.load::<Metadata>() {
+            crate::calls::action(format!("{}:{}", self.0, op.name()));
+        }
+        Ok(())
+    }
+}
 
 /// How an SDK error maps onto the port's errors. Only the service's error code goes into
 /// the message: SDK errors can quote request data, which may hold PHI.

@@ -38,7 +38,7 @@ impl FileTable {
         let list: Vec<&Item> = items.values().collect();
         let bytes = serde_json::to_vec(&list).map_err(|e| PortError::Internal(e.to_string()))?;
         let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, bytes)
+        super::write_private(&tmp, &bytes)
             .and_then(|_| std::fs::rename(&tmp, path))
             .map_err(|e| PortError::Unavailable(format!("saving the table: {e}")))
     }
@@ -58,6 +58,7 @@ fn holds(existing: Option<&Item>, condition: &Condition) -> bool {
         Condition::Absent => existing.is_none(),
         Condition::Present => existing.is_some(),
         Condition::Version(v) => existing.and_then(|i| i.get("version")).and_then(Value::as_u64) == Some(*v),
+        Condition::AbsentOrEqual { attribute, value } => existing.is_none_or(|i| i.get(*attribute).and_then(Value::as_str) == Some(value)),
     }
 }
 
@@ -168,6 +169,12 @@ mod tests {
         assert!(t.page("a", page(Some("2y"), false)).await.unwrap().is_empty());
         assert_eq!(sks(t.page("a", page(None, true)).await.unwrap()), ["2y"]);
         assert_eq!(sks(t.page("a", page(Some("2y"), true)).await.unwrap()), ["2x"]);
+        let owner = |v: &str| Condition::AbsentOrEqual { attribute: "version_of", value: v.to_owned() };
+        let mut marked = item("m", "1", 1);
+        marked.insert("version_of".into(), Value::from("x"));
+        t.write(vec![Write::Put { item: marked.clone(), condition: owner("x") }]).await.unwrap();
+        t.write(vec![Write::Put { item: marked.clone(), condition: owner("x") }]).await.unwrap();
+        assert_eq!(t.write(vec![Write::Put { item: marked, condition: owner("y") }]).await, Err(PortError::Conflict));
         let reopened = FileTable::open(dir.join("t.json")).unwrap();
         assert_eq!(reopened.get(&Key::new("a", "1")).await.unwrap().unwrap()["version"], 2);
     }

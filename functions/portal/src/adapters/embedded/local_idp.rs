@@ -121,6 +121,18 @@ impl LocalIdp {
             .collect())
     }
 
+    /// Saves the user and ends every session of theirs (a password change, a disable).
+    async fn save_ending_sessions(&self, user: &User) -> PortResult<()> {
+        let sessions = self.sessions_of(&user.user_id).await?;
+        // Deletes beyond one transaction's size go after; the user's write goes first.
+        let (first, rest) = sessions.split_at(sessions.len().min(24));
+        self.save(user, first.to_vec()).await?;
+        for chunk in rest.chunks(25) {
+            self.table.write(chunk.to_vec()).await?;
+        }
+        Ok(())
+    }
+
     fn user_of_access_token(&self, access_token: &str) -> PortResult<String> {
         let claims = self.verifier().verify(access_token, now()).ok_or(PortError::NotAuthorized)?;
         claims.get("username").and_then(|u| u.as_str()).map(str::to_owned).ok_or(PortError::NotAuthorized)
@@ -160,14 +172,14 @@ impl Identity for LocalIdp {
         let mut user = self.require(user_id).await?;
         user.password = hash(password)?;
         user.temporary_until = Some(now() + crate::domain::TemporaryPassword::VALID_DAYS * 86400);
-        self.save(&user, vec![]).await
+        self.save_ending_sessions(&user).await
     }
 
     async fn set_permanent_password(&self, user_id: &str, password: &str) -> PortResult<()> {
         let mut user = self.require(user_id).await?;
         user.password = hash(password)?;
         user.temporary_until = None;
-        self.save(&user, vec![]).await
+        self.save_ending_sessions(&user).await
     }
 
     async fn sign_in(&self, user_id: &str, password: &str) -> PortResult<SignIn> {
@@ -241,7 +253,7 @@ impl Identity for LocalIdp {
             return Err(PortError::NotAuthorized);
         }
         user.password = hash(new)?;
-        self.save(&user, vec![]).await
+        self.save_ending_sessions(&user).await
     }
 
     async fn forgot_password(&self, user_id: &str, username: &str) -> PortResult<()> {
@@ -270,20 +282,17 @@ impl Identity for LocalIdp {
         user.temporary_until = None;
         user.reset_code = None;
         user.reset_until = None;
-        self.save(&user, vec![]).await
+        self.save_ending_sessions(&user).await
     }
 
     async fn set_enabled(&self, user_id: &str, enabled: bool) -> PortResult<()> {
         let mut user = self.require(user_id).await?;
         user.enabled = enabled;
-        let sessions = if enabled { vec![] } else { self.sessions_of(user_id).await? };
-        // Deletes beyond one transaction's size go after; the disabled flag already stops refreshes.
-        let (first, rest) = sessions.split_at(sessions.len().min(24));
-        self.save(&user, first.to_vec()).await?;
-        for chunk in rest.chunks(25) {
-            self.table.write(chunk.to_vec()).await?;
+        if enabled {
+            self.save(&user, vec![]).await
+        } else {
+            self.save_ending_sessions(&user).await
         }
-        Ok(())
     }
 
     async fn set_username(&self, user_id: &str, username: &str) -> PortResult<()> {
@@ -317,6 +326,23 @@ mod tests {
         item.insert("temporary_until".into(), serde_json::json!(now() - 1));
         table.write(vec![Write::Put { item, condition: Condition::None }]).await.unwrap();
         assert_eq!(idp.sign_in("u1", "temporary-pass-123").await, Err(PortError::NotAuthorized));
+    }
+
+    #[tokio::test]
+    async fn a_password_change_ends_every_session() {
+        let (idp, _) = idp().await;
+        idp.set_permanent_password("u1", "violet kettle marching uphill").await.unwrap();
+        let sign_in = || async {
+            match idp.sign_in("u1", "violet kettle marching uphill").await {
+                Ok(SignIn::Tokens(t)) => t,
+                other => panic!("{other:?}"),
+            }
+        };
+        let (one, two) = (sign_in().await, sign_in().await);
+        idp.change_password(&one.access_token, "violet kettle marching uphill", "another phrase entirely here").await.unwrap();
+        for t in [&one, &two] {
+            assert_eq!(idp.refresh(t.refresh_token.as_deref().unwrap()).await, Err(PortError::NotAuthorized));
+        }
     }
 
     #[tokio::test]

@@ -11,6 +11,17 @@ use crate::ports::{Mailer, Table};
 use crate::App;
 use std::sync::Arc;
 
+/// Writes a file only its owner may read or write (mode 0600): the embedded backend's files
+/// hold PHI, mail with temporary passwords, and the signing key.
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    // A file that existed before keeps its mode through open: set it.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(bytes)
+}
+
 /// A portal on the given table and mailer with a local identity provider under a fresh
 /// signing key: for tests that need a whole portal, some of it their own (a failing
 /// table, a mocked SES).

@@ -56,9 +56,10 @@ impl Mailer for Outbox {
         // The name sorts by time, so the listing is newest first without reading dates.
         let name = format!("{:020}-{id}.eml", now.unix_timestamp_nanos());
         let tmp = self.dir.join(format!("{name}.tmp"));
-        tokio::fs::write(&tmp, raw)
+        let path = self.dir.join(name);
+        tokio::task::spawn_blocking(move || super::write_private(&tmp, raw.as_bytes()).and_then(|_| std::fs::rename(&tmp, path)))
             .await
-            .and(tokio::fs::rename(&tmp, self.dir.join(name)).await)
+            .map_err(|e| PortError::Internal(e.to_string()))?
             .map_err(|e| PortError::Unavailable(format!("outbox: {e}")))
     }
 }

@@ -41,7 +41,10 @@ export function show({ go, flash }) {
       if (v.new_password !== v.confirm_password) throw fieldError("confirm_password", "The two new passwords are not the same.");
       await api("POST", "/api/account/password", { body: { current_password: v.current_password, new_password: v.new_password } });
       f.el.reset(); // no password stays in the page
-      status.replaceChildren(notice("Your password has been changed. Use the new one next time you sign in."));
+      // The server ended every session of the account, this one too (a forgotten one on a
+      // shared computer among them): say so, and sign in again.
+      await session.end();
+      go("/sign-in", "Your password has been changed. You were signed out everywhere: sign in with your new password.");
     },
   });
   const rows = [["Username", me.username], ["Email address", me.email]];
