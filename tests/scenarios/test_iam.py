@@ -70,6 +70,10 @@ UNREACHED: dict[tuple[str, Grant], str] = {
         "first login's undo: only when storing the security answers fails after Cognito took the "
         "new password, and the suite cannot make moto's DynamoDB fail one write "
         "(functions/auth/tests/first_login.rs covers it)",
+    ("accounts", Grant("cognito-idp:AdminGetUser", "UserPool")):
+        "a creation retried after Cognito created the user but the portal did not finish "
+        "(AdminCreateUser answers 'exists', so the user's sub is read back); the suite cannot "
+        "stop the portal between the two, and otherwise AdminCreateUser's answer carries the sub",
 }
 
 
