@@ -43,6 +43,9 @@ MOTO_SERVER = Path(os.environ.get("MOTO_SERVER", REPO / ".venv" / "bin" / "moto_
 BACKENDS = ["embedded", "aws"]
 # The browser tests' second embedded portal, whose pages sign out after IDLE_SECONDS.
 IDLE = "embedded-idle"
+# The same on the AWS adapters (sharing the aws portal's moto servers), for the server's
+# idle limit of sessions.
+AWS_IDLE = "aws-idle"
 IDLE_SECONDS = 10
 START_DEADLINE_S = 60
 MAIL_DEADLINE_S = 10
@@ -50,7 +53,7 @@ REQUEST_TIMEOUT_S = 60
 POLL_INTERVAL_S = 0.1
 
 CREDENTIAL_SUBJECT = "Portal login information"
-REFRESH_COOKIE = "portal_refresh"
+REFRESH_COOKIE = "__Host-portal_refresh"
 
 # The 18 clinics of the FAQ, in the FAQ's order, names exactly as written there.
 FAQ_CLINICS = [
@@ -255,7 +258,10 @@ def assert_refresh_cookie_attrs(cookie: dict) -> None:
     assert attrs.get("httponly") is True, f"refresh cookie not HttpOnly: {sorted(attrs)}"
     assert attrs.get("secure") is True, f"refresh cookie not Secure: {sorted(attrs)}"
     assert str(attrs.get("samesite", "")).lower() == "strict", f"refresh cookie SameSite: {attrs.get('samesite')!r}"
-    assert attrs.get("path") == "/api/auth", f"refresh cookie Path: {attrs.get('path')!r}"
+    # `__Host-`: Path=/ and no Domain; a session cookie: no Max-Age, no Expires.
+    assert attrs.get("path") == "/", f"refresh cookie Path: {attrs.get('path')!r}"
+    assert "domain" not in attrs, f"refresh cookie Domain: {attrs.get('domain')!r}"
+    assert "max-age" not in attrs and "expires" not in attrs, f"refresh cookie outlives the browser: {sorted(attrs)}"
 
 
 def assert_token_answer(r: requests.Response) -> dict:
@@ -883,9 +889,9 @@ class Servers:
             "RUST_LOG": "info",
         })
         moto_url = dynamodb_url = None
-        if backend == IDLE:
+        if backend in (IDLE, AWS_IDLE):
             env["PORTAL_IDLE_SECONDS"] = str(IDLE_SECONDS)
-        if backend == "aws":
+        if backend in ("aws", AWS_IDLE):
             moto_url = self._start_moto("cognito-ses")
             dynamodb_url = self._start_moto("dynamodb")
             env.update({
@@ -939,9 +945,9 @@ def portal(request, servers) -> Portal:
 
 @pytest.hookimpl(trylast=True)  # after pytest's own reordering, which groups items by `portal` param
 def pytest_collection_modifyitems(config, items):
-    """The log test reads the logs of the whole run: it goes last."""
-    last = [i for i in items if i.path.name == "test_logs.py"]
-    items[:] = [i for i in items if i.path.name != "test_logs.py"] + last
+    """The tests that read the logs of the whole run go last: test_logs.py, then test_iam.py."""
+    last = ("test_logs.py", "test_iam.py")
+    items[:] = [i for i in items if i.path.name not in last] + [i for n in last for i in items if i.path.name == n]
 
 
 

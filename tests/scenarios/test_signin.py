@@ -54,8 +54,9 @@ def test_refresh_with_the_cookie_gives_a_working_access_token(portal):
     assert isinstance(body["expires_in"], int) and 0 < body["expires_in"] <= 3600
     assert "refresh_token" not in body and family.refresh not in r.text
     cookie = refresh_cookie(r)
-    if cookie is not None:  # a rotated refresh token travels the same way
-        assert_refresh_cookie_attrs(cookie)
+    assert cookie is not None, "the refresh does not rotate the session cookie"
+    assert_refresh_cookie_attrs(cookie)
+    assert cookie["value"] != family.refresh
     me = portal.get("/api/account", token=body["access_token"])
     assert me.status_code == 200, describe(me)
     assert me.json()["username"].lower() == family.username

@@ -3,6 +3,7 @@
 //! patients, resend login information, change usernames, disable and enable, and read a
 //! patient's audit trail.
 
+mod events;
 mod links;
 mod patients;
 mod scope;
@@ -13,7 +14,9 @@ use portal::domain::{Clinic, EmailAddress, PersonName, Role, Username};
 use portal::http::{empty, field, idempotency_key, json, json_response, serve, Caller};
 use portal::onboarding::{self, NewAccount};
 use portal::ports::PortError;
-use portal::store::accounts;
+use portal::store::accounts::{self, Account, UsernameRecord};
+use portal::store::audit::Outcome;
+use portal::store::security::{self, Event};
 use portal::store::{audit, patients as stored};
 use portal::{App, Problem};
 use scope::{target_account, Scope, Target};
@@ -40,6 +43,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             "/api/admin/accounts/{username}/enable" => set_enabled(app, caller, params, true).await,
             "/api/admin/accounts/{username}/patients" => links::link(app, caller, params, req).await,
             "/api/admin/accounts/{username}/patients/{patient_id}" => links::unlink(app, caller, params).await,
+            "/api/admin/security-events" => events::page(app, caller, req).await,
             _ => Err(Problem::internal()),
         }
     })
@@ -84,6 +88,7 @@ async fn create_staff(app: &App, caller: &Caller, req: &Request) -> Result<Respo
             link: None,
         };
         let account = onboarding::create(app, &new).await?;
+        security::record(app.audit.as_ref(), Event::AccountCreate, Some(&caller.sub), Some(&account.sub), Outcome::Allowed, &caller.request_id).await?;
         Ok((StatusCode::CREATED, json!({ "username": account.username, "email": account.email, "role": role, "clinics": account.clinics })))
     })
     .await
@@ -130,8 +135,11 @@ async fn find_account(app: &App, caller: &Caller, params: &HashMap<String, Strin
 
 async fn resend(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Response<Body>, Problem> {
     let account = target_account(app, caller, params).await?.account;
-    onboarding::resend(app, &account).await?;
-    Ok(empty(StatusCode::ACCEPTED))
+    security::audited(app, caller, Event::CredentialsResend, &account.sub, async {
+        onboarding::resend(app, &account).await?;
+        Ok(empty(StatusCode::ACCEPTED))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -145,7 +153,12 @@ struct NewUsername {
 async fn change_username(app: &App, caller: &Caller, params: &HashMap<String, String>, req: &Request) -> Result<Response<Body>, Problem> {
     let body: NewUsername = json(req)?;
     let Target { account, record: rec, .. } = target_account(app, caller, params).await?;
+    security::audited(app, caller, Event::AccountRename, &account.sub.clone(), rename(app, caller, account, rec, body.new_username)).await
+}
+
+async fn rename(app: &App, caller: &Caller, account: Account, rec: UsernameRecord, new: Username) -> Result<Response<Body>, Problem> {
     not_yourself(caller, &account, "change your own username")?;
+    let body = NewUsername { new_username: new };
     let table = app.table.as_ref();
     let renamed = accounts::rename(table, &account, &rec, body.new_username.clone()).await.map_err(|e| match e {
         PortError::Conflict => Problem::conflict("This username is already taken, or the account changed meanwhile."),
@@ -164,13 +177,17 @@ async fn change_username(app: &App, caller: &Caller, params: &HashMap<String, St
 
 async fn set_enabled(app: &App, caller: &Caller, params: &HashMap<String, String>, enabled: bool) -> Result<Response<Body>, Problem> {
     let mut account = target_account(app, caller, params).await?.account;
-    not_yourself(caller, &account, if enabled { "enable your own account" } else { "disable your own account" })?;
-    app.identity.set_enabled(&account.user_id, enabled).await?;
-    if account.enabled != enabled {
-        account.enabled = enabled;
-        accounts::update_account(app.table.as_ref(), &account).await?;
-    }
-    Ok(empty(StatusCode::NO_CONTENT))
+    let event = if enabled { Event::AccountEnable } else { Event::AccountDisable };
+    security::audited(app, caller, event, &account.sub.clone(), async {
+        not_yourself(caller, &account, if enabled { "enable your own account" } else { "disable your own account" })?;
+        app.identity.set_enabled(&account.user_id, enabled).await?;
+        if account.enabled != enabled {
+            account.enabled = enabled;
+            accounts::update_account(app.table.as_ref(), &account).await?;
+        }
+        Ok(empty(StatusCode::NO_CONTENT))
+    })
+    .await
 }
 
 /// Nobody disables or renames their own account: an admin doing so could leave the

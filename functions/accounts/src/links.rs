@@ -10,6 +10,8 @@ use portal::domain::{EmailAddress, PatientId, Relationship, Username};
 use portal::http::{empty, field, idempotency_key, json, json_response, Caller};
 use portal::onboarding::{self, NewAccount};
 use portal::ports::PortError;
+use portal::store::audit::Outcome;
+use portal::store::security::{self, Event};
 use portal::store::accounts::{self, Account, PatientLink};
 use portal::{App, Problem};
 use serde::Deserialize;
@@ -59,6 +61,7 @@ pub async fn create_account(app: &App, caller: &Caller, req: &Request) -> Result
             let link = PatientLink { patient_id, relationship };
             let new = NewAccount::family(body.username.clone(), body.email.clone(), Some(link));
             let account = onboarding::create(app, &new).await?;
+            security::record(app.audit.as_ref(), Event::AccountCreate, Some(&caller.sub), Some(&account.sub), Outcome::Allowed, &caller.request_id).await?;
             Ok((
                 StatusCode::CREATED,
                 json!({ "username": account.username, "email": account.email, "patient_id": patient_id, "relationship": relationship }),

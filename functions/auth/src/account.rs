@@ -9,7 +9,9 @@ use portal::domain::{GivenPassword, NewPassword};
 use portal::http::{bearer_token, clear_refresh_cookie, empty, field, json, json_response, Caller};
 use portal::ports::{PortError, PortResult};
 use portal::store::accounts::{self, Account};
-use portal::store::{audit, patients, throttle};
+use portal::store::audit::{self, Outcome};
+use portal::store::security::{self, Event};
+use portal::store::{patients, throttle};
 use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
@@ -79,7 +81,15 @@ pub async fn change_password(app: &App, req: &Request) -> Result<Response<Body>,
     let (account, _) = caller_account(app, &caller).await?;
     let new = field("new_password", NewPassword::parse(body.new_password.expose(), &[account.username.as_str(), &account.email]))?;
     let change = app.identity.change_password(token, body.current_password.expose(), new.expose());
-    with_current_password(app, &account, change).await?;
+    let changed = with_current_password(app, &account, change).await;
+    let outcome = match &changed {
+        Ok(()) => Outcome::Allowed,
+        // A wrong current password.
+        Err(p) if p.status == StatusCode::BAD_REQUEST => Outcome::Denied,
+        Err(p) => Outcome::Failed(p.status.as_u16()),
+    };
+    security::record(app.audit.as_ref(), Event::PasswordChange, Some(&caller.sub), Some(&caller.sub), outcome, &caller.request_id).await?;
+    changed?;
     // The change ended every session of the account, this one too: sign in again.
     let mut res = empty(StatusCode::NO_CONTENT);
     if let Ok(v) = clear_refresh_cookie().parse() {

@@ -8,6 +8,8 @@ use portal::domain::{questions::normalise_answer, GivenPassword, NewPassword, Op
 use portal::http::{empty, field, json, json_response};
 use portal::ports::PortError;
 use portal::store::accounts::{self, Account, Creation};
+use portal::store::audit::Outcome;
+use portal::store::security::{self, Event};
 use portal::store::throttle;
 use portal::{App, Problem};
 use serde::Deserialize;
@@ -20,14 +22,16 @@ struct Forgot {
 }
 
 /// The account behind a username, if it is fully created, enabled and has its questions.
+/// Two reads whether or not the username exists, so the time taken tells nothing.
 async fn resettable(app: &App, username: &Username) -> Result<Option<Account>, Problem> {
     let table = app.table.as_ref();
-    let Some(rec) = accounts::get_username(table, username).await?.filter(|r| r.creation == Creation::Done) else {
-        return Ok(None);
-    };
-    let Some(sub) = rec.sub else { return Ok(None) };
-    Ok(accounts::get_account_only(table, &sub).await?.filter(|a| a.enabled && !a.answers.is_empty()))
+    let sub = accounts::get_username(table, username).await?.filter(|r| r.creation == Creation::Done).and_then(|r| r.sub);
+    let account = accounts::get_account_only(table, sub.as_deref().unwrap_or(NOBODY)).await?;
+    Ok(account.filter(|a| sub.is_some() && a.enabled && !a.answers.is_empty()))
 }
+
+/// A `sub` no account has (identity providers' subs are UUIDs).
+const NOBODY: &str = "nobody";
 
 pub async fn forgot_password(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let body: Forgot = json(req)?;
@@ -111,31 +115,47 @@ pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, 
     let answer = field("answer", normalise_answer(&body.answer))?;
     let code = body.code.expose();
     let table = app.table.as_ref();
-    let Some(account) = resettable(app, &body.username).await? else {
-        SecretHash::burn(&answer);
-        return Err(Problem::reset_failed());
-    };
+    let request_id = portal::http::request_id(req);
+    let account = resettable(app, &body.username).await?;
     // Failures count per account, whatever code they tried: guessing codes gains nothing.
-    if throttle::reset_locked(table, &account.user_id).await? {
-        SecretHash::burn(&answer);
-        return Err(Problem::reset_failed());
-    }
+    // An unknown username is counted under its name: the same reads, writes and hashing.
+    let counter = account.as_ref().map_or_else(|| format!("{NOBODY}#{}", body.username.key()), |a| a.user_id.clone());
+    let locked = throttle::reset_locked(table, &counter).await?;
     // Only the question this code was given may be answered: no picking the easiest one.
-    let asked = question_for(app.secret().await?, Some(&account), &body.username, code);
-    let right = asked == body.question_id
-        && account.answers.iter().find(|(q, _)| *q == asked).is_some_and(|(_, h)| h.matches(&answer));
-    if !right {
-        throttle::reset_failed(table, &account.user_id).await?;
-        return Err(Problem::reset_failed());
-    }
+    let asked = question_for(app.secret().await?, account.as_ref(), &body.username, code);
+    let matches = match account.as_ref().and_then(|a| a.answers.iter().find(|(q, _)| *q == asked)) {
+        Some((_, hash)) => hash.matches(&answer),
+        None => {
+            SecretHash::burn(&answer);
+            false
+        }
+    };
+    let account = match account {
+        Some(account) if !locked && matches && asked == body.question_id => account,
+        _ => {
+            // The identity provider is asked as on the way to success, for a user that
+            // exists nowhere: a wrong answer takes as long as a right one with a wrong
+            // code, so the time taken does not tell which part was wrong.
+            let _ = app.identity.confirm_forgot_password(&uuid::Uuid::new_v4().to_string(), code, password.expose()).await;
+            if !locked {
+                throttle::reset_failed(table, &counter).await?;
+            }
+            let target = account.as_ref().map(|a| a.sub.as_str());
+            security::record(app.audit.as_ref(), Event::PasswordReset, None, target, Outcome::Denied, &request_id).await?;
+            return Err(Problem::reset_failed());
+        }
+    };
+    let target = Some(account.sub.as_str());
     match app.identity.confirm_forgot_password(&account.user_id, code, password.expose()).await {
         Ok(()) => {
             throttle::reset_succeeded(table, &account.user_id).await?;
             throttle::signin_succeeded(table, &body.username.key()).await?;
+            security::record(app.audit.as_ref(), Event::PasswordReset, None, target, Outcome::Allowed, &request_id).await?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         Err(PortError::NotAuthorized) => {
             throttle::reset_failed(table, &account.user_id).await?;
+            security::record(app.audit.as_ref(), Event::PasswordReset, None, target, Outcome::Denied, &request_id).await?;
             Err(Problem::reset_failed())
         }
         Err(e) => Err(e.into()),

@@ -4,25 +4,43 @@ use portal::domain::{questions::normalise_answer, GivenPassword, NewPassword, Op
 use portal::http::{self, bearer_token, clear_refresh_cookie, cookie, field, json, json_response, refresh_cookie, REFRESH_COOKIE};
 use portal::ports::{PortError, SignIn, Tokens};
 use portal::store::accounts::{self, Creation};
+use portal::store::audit::Outcome;
+use portal::store::security::{self, Event};
+use portal::store::sessions::{self, Found};
 use portal::store::throttle;
 use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
-
-/// Lifetime of the refresh cookie; matches the app client's refresh token validity.
-const REFRESH_COOKIE_SECS: i64 = 24 * 3600;
 
 pub fn security_questions() -> Response<Body> {
     let list: Vec<_> = QUESTIONS.iter().map(|(id, text)| json!({ "id": id, "text": text })).collect();
     json_response(StatusCode::OK, &list)
 }
 
-fn tokens_response(tokens: &Tokens) -> Response<Body> {
-    let mut res = json_response(StatusCode::OK, &json!({ "access_token": tokens.access_token, "expires_in": tokens.expires_in }));
-    if let Some(refresh) = &tokens.refresh_token {
-        if let Ok(v) = refresh_cookie(refresh, REFRESH_COOKIE_SECS).parse() {
-            res.headers_mut().insert("set-cookie", v);
-        }
+/// The access token, and with a sign-in's provider refresh token a new session whose
+/// token goes into the cookie.
+async fn signed_in(app: &App, user_id: &str, tokens: &Tokens) -> Result<Response<Body>, Problem> {
+    let session = match &tokens.refresh_token {
+        Some(provider) => Some(sessions::start(app.table.as_ref(), user_id, provider).await?),
+        None => None,
+    };
+    Ok(token_answer(&tokens.access_token, tokens.expires_in, session.as_deref()))
+}
+
+fn token_answer(access_token: &str, expires_in: i64, session: Option<&str>) -> Response<Body> {
+    let mut res = json_response(StatusCode::OK, &json!({ "access_token": access_token, "expires_in": expires_in }));
+    if let Some(Ok(v)) = session.map(|token| refresh_cookie(token).parse()) {
+        res.headers_mut().insert("set-cookie", v);
+    }
+    res
+}
+
+/// 401; with `clear`, the cookie goes too. A refresh that lost a race to a concurrent one
+/// keeps the cookie: the winner's answer has already set the new one.
+fn refused(clear: bool) -> Response<Body> {
+    let mut res = Problem::unauthenticated().into_response();
+    if let (true, Ok(v)) = (clear, clear_refresh_cookie().parse()) {
+        res.headers_mut().insert("set-cookie", v);
     }
     res
 }
@@ -40,22 +58,29 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
     let body: Login = json(req)?;
     let name = body.username.key();
     let table = app.table.as_ref();
+    let request_id = http::request_id(req);
     let failures = throttle::signin_failures(table, &name).await?;
+    let rec = accounts::get_username(table, &body.username).await?.filter(|r| r.creation != Creation::Reserved);
+    let target = rec.as_ref().and_then(|r| r.sub.as_deref());
     if failures.is_some_and(|f| f.locked) {
+        security::record(app.audit.as_ref(), Event::SignInLocked, None, target, Outcome::Denied, &request_id).await?;
         return Err(Problem::sign_in_failed());
     }
-    let rec = accounts::get_username(table, &body.username).await?.filter(|r| r.creation != Creation::Reserved);
-    let outcome = match &rec {
-        Some(rec) => app.identity.sign_in(&rec.user_id, body.password.expose()).await,
-        None => Err(PortError::NotAuthorized),
-    };
-    match outcome {
-        Ok(signed_in) => {
+    // An unknown name costs the same identity-provider call (for a user id that exists
+    // nowhere), so the time taken does not tell known names from unknown ones.
+    let nobody = uuid::Uuid::new_v4().to_string();
+    let user_id = rec.as_ref().map_or(nobody.as_str(), |r| r.user_id.as_str());
+    match app.identity.sign_in(user_id, body.password.expose()).await {
+        Ok(outcome) => {
             if failures.is_some() {
                 throttle::signin_succeeded(table, &name).await?;
             }
-            Ok(match signed_in {
-                SignIn::Tokens(tokens) => tokens_response(&tokens),
+            Ok(match outcome {
+                SignIn::Tokens(tokens) => {
+                    security::record(app.audit.as_ref(), Event::SignIn, target, target, Outcome::Allowed, &request_id).await?;
+                    signed_in(app, user_id, &tokens).await?
+                }
+                // Not signed in yet: the first sign-in is recorded when it completes.
                 SignIn::NewPasswordRequired { session } => {
                     json_response(StatusCode::OK, &json!({ "challenge": "NEW_PASSWORD_REQUIRED", "session": session }))
                 }
@@ -63,6 +88,7 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
         }
         Err(PortError::NotAuthorized) => {
             throttle::signin_failed(table, &name).await?;
+            security::record(app.audit.as_ref(), Event::SignIn, None, target, Outcome::Denied, &request_id).await?;
             Err(Problem::sign_in_failed())
         }
         Err(e) => Err(e.into()),
@@ -112,11 +138,15 @@ pub async fn first_login(app: &App, req: &Request) -> Result<Response<Body>, Pro
         .ok_or_else(Problem::sign_in_failed)?;
     let sub = rec.sub.clone().ok_or_else(Problem::sign_in_failed)?;
     // The challenge is answered first: only someone holding a valid session may set answers.
-    let tokens = app
-        .identity
-        .complete_new_password(&rec.user_id, body.session.expose(), password.expose())
-        .await
-        .map_err(|e| if e == PortError::NotAuthorized { Problem::sign_in_failed() } else { e.into() })?;
+    let request_id = http::request_id(req);
+    let tokens = match app.identity.complete_new_password(&rec.user_id, body.session.expose(), password.expose()).await {
+        Ok(tokens) => tokens,
+        Err(PortError::NotAuthorized) => {
+            security::record(app.audit.as_ref(), Event::FirstSignIn, None, Some(&sub), Outcome::Denied, &request_id).await?;
+            return Err(Problem::sign_in_failed());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let stored = async {
         let mut account = accounts::get_account_only(table, &sub).await?.ok_or(PortError::NotFound)?;
         account.answers = answers;
@@ -136,20 +166,42 @@ pub async fn first_login(app: &App, req: &Request) -> Result<Response<Body>, Pro
             "Your new password and security questions could not be saved. Sign in again with the password you just chose to set them again.",
         ));
     }
-    Ok(tokens_response(&tokens))
+    security::record(app.audit.as_ref(), Event::FirstSignIn, Some(&sub), Some(&sub), Outcome::Allowed, &request_id).await?;
+    signed_in(app, &rec.user_id, &tokens).await
 }
 
+/// A new access token for the session in the cookie, whose token is rotated: the answer
+/// sets the next one, and the one presented is used up. A session idle for longer than the
+/// idle limit is over. A used token presented again means someone copied the cookie:
+/// every session of the account ends.
 pub async fn refresh(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let Some(token) = cookie(req, REFRESH_COOKIE) else { return Err(Problem::unauthenticated()) };
-    match app.identity.refresh(token).await {
-        Ok(tokens) => Ok(tokens_response(&tokens)),
-        Err(PortError::NotAuthorized) => {
-            let mut res = Problem::unauthenticated().into_response();
-            if let Ok(v) = clear_refresh_cookie().parse() {
-                res.headers_mut().insert("set-cookie", v);
+    let table = app.table.as_ref();
+    let session = match sessions::find(table, token, i64::from(http::idle_limit())).await? {
+        Found::Live(session) => session,
+        Found::Over => return Ok(refused(true)),
+        Found::Replayed { user_id } => {
+            tracing::warn!("a used session token was presented again: every session of its account ends");
+            match app.identity.end_sessions(&user_id).await {
+                Ok(()) | Err(PortError::NotFound) => {}
+                Err(e) => return Err(e.into()),
             }
-            Ok(res)
+            return Ok(refused(true));
         }
+    };
+    let tokens = match app.identity.refresh(session.provider_refresh()).await {
+        Ok(tokens) => tokens,
+        // Signed out everywhere, disabled, or the provider's token expired.
+        Err(PortError::NotAuthorized) => {
+            sessions::end(table, token).await?;
+            return Ok(refused(true));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let provider = tokens.refresh_token.as_deref().unwrap_or(session.provider_refresh());
+    match sessions::rotate(table, token, &session, provider).await {
+        Ok(next) => Ok(token_answer(&tokens.access_token, tokens.expires_in, Some(&next))),
+        Err(PortError::Conflict) => Ok(refused(false)),
         Err(e) => Err(e.into()),
     }
 }
@@ -161,6 +213,9 @@ pub async fn logout(app: &App, req: &Request) -> Result<Response<Body>, Problem>
     // as on every other route.
     portal::access::caller_account(app, &caller).await?;
     let token = bearer_token(req).ok_or_else(Problem::unauthenticated)?;
+    if let Some(session) = cookie(req, REFRESH_COOKIE) {
+        sessions::end(app.table.as_ref(), session).await?;
+    }
     match app.identity.sign_out(token).await {
         // Already signed out elsewhere: signing out again is not an error.
         Ok(()) | Err(PortError::NotAuthorized) => {}

@@ -82,7 +82,7 @@ fn routes_flag_prints_the_table() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_portal-local")).arg("--routes").output().unwrap();
     assert!(out.status.success());
     let table: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(table.len(), 30);
+    assert_eq!(table.len(), 31);
     assert!(table.iter().any(|r| r["method"] == "PUT" && r["path"] == "/api/admin/accounts/{username}/username" && r["function"] == "accounts" && r["auth"] == "jwt"));
     assert!(table.iter().any(|r| r["method"] == "GET" && r["path"] == "/api/patients/{patient_id}/demographics" && r["function"] == "profile" && r["auth"] == "jwt"));
 }

@@ -308,16 +308,33 @@ pub fn bearer_token(req: &Request) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-pub const REFRESH_COOKIE: &str = "portal_refresh";
+/// `__Host-`: the browser keeps it only if it is `Secure`, has `Path=/` and no `Domain`, so
+/// no other host or path can set or shadow it.
+pub const REFRESH_COOKIE: &str = "__Host-portal_refresh";
 
-/// The refresh token lives only here: HttpOnly (no script reads it), Secure, SameSite=Strict,
-/// and scoped to the auth routes that use it.
-pub fn refresh_cookie(token: &str, max_age_secs: i64) -> String {
-    format!("{REFRESH_COOKIE}={token}; HttpOnly; Secure; SameSite=Strict; Path=/api/auth; Max-Age={max_age_secs}")
+/// The session's token lives only here: HttpOnly (no script reads it), Secure,
+/// SameSite=Strict, and without `Max-Age` or `Expires`, so it ends when the browser closes
+/// (a shared computer keeps nothing). The server ends it sooner when idle (`sessions`).
+pub fn refresh_cookie(token: &str) -> String {
+    format!("{REFRESH_COOKIE}={token}; HttpOnly; Secure; SameSite=Strict; Path=/")
 }
 
 pub fn clear_refresh_cookie() -> String {
-    format!("{REFRESH_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/api/auth; Max-Age=0")
+    format!("{REFRESH_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0")
+}
+
+/// The idle limit, in seconds, of the pages and of the server's sessions alike: 15 minutes,
+/// or less where `PORTAL_IDLE_SECONDS` says so (5 at least; never more than 15 minutes).
+pub const IDLE_SECONDS: u32 = 900;
+
+pub fn idle_seconds(configured: Option<&str>) -> u32 {
+    configured.and_then(|s| s.parse::<u32>().ok()).filter(|s| (5..=IDLE_SECONDS).contains(s)).unwrap_or(IDLE_SECONDS)
+}
+
+/// This process's idle limit, read once from `PORTAL_IDLE_SECONDS`.
+pub fn idle_limit() -> u32 {
+    static LIMIT: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| idle_seconds(std::env::var("PORTAL_IDLE_SECONDS").ok().as_deref()));
+    *LIMIT
 }
 
 pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -441,7 +458,18 @@ mod tests {
             .header("cookie", "a=1; portal_refresh=tok")
             .body(Body::Empty)
             .unwrap();
-        assert_eq!(cookie(&r, REFRESH_COOKIE), Some("tok"));
-        assert!(refresh_cookie("t", 60).contains("HttpOnly; Secure; SameSite=Strict"));
+        assert_eq!(cookie(&r, "portal_refresh"), Some("tok"));
+        let set = refresh_cookie("t");
+        assert!(set.starts_with("__Host-") && set.contains("HttpOnly; Secure; SameSite=Strict; Path=/"), "{set}");
+        assert!(!set.to_ascii_lowercase().contains("max-age") && !set.to_ascii_lowercase().contains("expires"), "a session cookie: {set}");
+    }
+
+    #[test]
+    fn the_idle_limit_is_at_most_fifteen_minutes() {
+        assert_eq!(idle_seconds(None), 900);
+        assert_eq!(idle_seconds(Some("30")), 30);
+        assert_eq!(idle_seconds(Some("3600")), 900);
+        assert_eq!(idle_seconds(Some("0")), 900);
+        assert_eq!(idle_seconds(Some("soon")), 900);
     }
 }

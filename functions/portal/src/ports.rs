@@ -107,7 +107,8 @@ pub trait Table: Send + Sync {
 pub struct Tokens {
     pub access_token: String,
     pub expires_in: i64,
-    /// Absent on a refresh: the refresh token in the cookie stays the same.
+    /// The provider's refresh token: absent on a refresh, which keeps using the same one.
+    /// It never leaves the server (see `store::sessions`).
     pub refresh_token: Option<String>,
 }
 
@@ -147,6 +148,8 @@ pub trait Identity: Send + Sync {
     async fn refresh(&self, refresh_token: &str) -> PortResult<Tokens>;
     /// Ends every session of the user the access token belongs to.
     async fn sign_out(&self, access_token: &str) -> PortResult<()>;
+    /// Ends every session of the user (a copied session token was seen).
+    async fn end_sessions(&self, user_id: &str) -> PortResult<()>;
     async fn change_password(&self, access_token: &str, current: &str, new: &str) -> PortResult<()>;
     /// Sends the reset code by email (through the CustomMessage trigger in Cognito).
     async fn forgot_password(&self, user_id: &str, username: &str) -> PortResult<()>;

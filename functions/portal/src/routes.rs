@@ -37,6 +37,7 @@ pub const ACCOUNTS: &[Route] = &[
     Route::new(Method::DELETE, "/api/admin/accounts/{username}/patients/{patient_id}", Auth::Jwt),
     Route::new(Method::POST, "/api/admin/patients/search", Auth::Jwt),
     Route::new(Method::GET, "/api/admin/patients/{patient_id}/audit", Auth::Jwt),
+    Route::new(Method::GET, "/api/admin/security-events", Auth::Jwt),
 ];
 
 pub const PROFILE: &[Route] = &[

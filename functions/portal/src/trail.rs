@@ -3,9 +3,7 @@
 
 use crate::domain::{Clinic, PatientId};
 use crate::http::{Caller, Paging};
-use crate::ports::Key;
-use crate::store::accounts::{account_key, Account};
-use crate::store::{audit, from_item};
+use crate::store::{accounts, audit};
 use crate::{App, Problem};
 use serde::Serialize;
 use serde_json::Value;
@@ -58,13 +56,7 @@ pub async fn page(app: &App, caller: &Caller, patient_id: &PatientId, paging: &P
     let mut subs: Vec<&str> = read.iter().map(|(_, r)| r.actor.as_str()).filter(|s| *s != caller.sub).collect();
     subs.sort_unstable();
     subs.dedup();
-    let keys: Vec<Key> = subs.iter().map(|s| account_key(s)).collect();
-    let mut actors: Vec<Account> = Vec::new();
-    for chunk in keys.chunks(100) {
-        for item in app.table.get_many(chunk).await? {
-            actors.extend(from_item::<Account>(item)?);
-        }
-    }
+    let actors = accounts::get_many(app.table.as_ref(), &subs).await?;
     let entries = read
         .into_iter()
         .map(|(sk, r)| {

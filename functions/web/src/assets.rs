@@ -35,6 +35,7 @@ pub const ASSETS: &[Asset] = assets![
     "js/pages/account-additional-info.js": JS,
     "js/pages/account-demographics.js": JS,
     "js/pages/account-security-questions.js": JS,
+    "js/pages/admin-security-events.js": JS,
     "js/pages/admin-staff.js": JS,
     "js/pages/first-sign-in.js": JS,
     "js/pages/forgot-password.js": JS,
@@ -59,17 +60,9 @@ pub static VERSION: LazyLock<String> = LazyLock::new(|| {
     format!("{hash:016x}")
 });
 
-/// Seconds without activity after which a page signs out (automatic logoff): 15 minutes,
-/// or less where `PORTAL_IDLE_SECONDS` says so (never more).
-pub const IDLE_SECONDS: u32 = 900;
-
-fn idle_seconds(configured: Option<&str>) -> u32 {
-    configured.and_then(|s| s.parse::<u32>().ok()).filter(|s| (5..=IDLE_SECONDS).contains(s)).unwrap_or(IDLE_SECONDS)
-}
-
 /// The one HTML document of every page, naming the current version and the idle limit.
 pub static INDEX: LazyLock<String> = LazyLock::new(|| {
-    let idle = idle_seconds(std::env::var("PORTAL_IDLE_SECONDS").ok().as_deref());
+    let idle = portal::http::idle_limit();
     include_str!("../assets/index.html")
         .replace("{{assets}}", &format!("/assets/{}", *VERSION))
         .replace("{{idle_seconds}}", &idle.to_string())
@@ -138,15 +131,6 @@ mod tests {
         let mut pages = crate::PAGES.to_vec();
         pages.sort();
         assert_eq!(in_script, pages);
-    }
-
-    #[test]
-    fn the_idle_limit_is_at_most_fifteen_minutes() {
-        assert_eq!(idle_seconds(None), 900);
-        assert_eq!(idle_seconds(Some("30")), 30);
-        assert_eq!(idle_seconds(Some("3600")), 900);
-        assert_eq!(idle_seconds(Some("0")), 900);
-        assert_eq!(idle_seconds(Some("soon")), 900);
     }
 
     #[test]

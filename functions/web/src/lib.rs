@@ -32,6 +32,7 @@ pub const PAGES: &[&str] = &[
     "/office/patients",
     "/office/accounts",
     "/admin/staff",
+    "/admin/security-events",
 ];
 
 /// Sent with every page and asset. The policy allows scripts, styles and fetches from this

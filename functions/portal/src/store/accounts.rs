@@ -109,6 +109,19 @@ pub async fn get_account_only(table: &dyn Table, sub: &str) -> PortResult<Option
     }
 }
 
+/// Several accounts by `sub`, in as few round trips as BatchGetItem allows.
+pub async fn get_many(table: &dyn Table, subs: &[&str]) -> PortResult<Vec<Account>> {
+    if subs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<Key> = subs.iter().map(|s| account_key(s)).collect();
+    let mut out = Vec::new();
+    for item in table.get_many(&keys).await? {
+        out.extend(from_item::<Account>(item)?);
+    }
+    Ok(out)
+}
+
 /// Stores a newly created account and its patient link (if any) and moves the username
 /// record on, all at once. Repeating it after a partial failure writes the same items.
 pub async fn store_new_account(

@@ -59,7 +59,7 @@ impl Outcome {
             Outcome::Allowed
         }
     }
-    fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Outcome::Allowed => "allowed",
             Outcome::Denied => "denied",
@@ -69,7 +69,7 @@ impl Outcome {
     }
 }
 
-fn now_precise() -> String {
+pub(crate) fn now_precise() -> String {
     time::OffsetDateTime::now_utc()
         .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"))
         .unwrap_or_default()

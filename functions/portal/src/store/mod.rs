@@ -13,17 +13,21 @@
 //! | search index      | CLINIC#<clinic>        | NAME#…, DOB#…, MRN#… (see `patients`) |
 //! | MRN claim         | CLINIC#<clinic>        | MRNCLAIM#<upper-case MRN> |
 //! | idempotency       | IDEM#<sub>#<key>       | IDEM               |
+//! | browser session   | SESSION#<token digest> | SESSION (see `sessions`) |
 //! | sign-in failures  | SIGNIN#<lower name>    | FAILURES           |
 //! | reset attempts    | RESET#<user id>        | <code digest>      |
 //! | server secret     | CONFIG                 | SECRET             |
 //!
-//! Audit records live in a table of their own (see `audit`).
+//! Audit records and security events live in a table of their own (see `audit`,
+//! `security`).
 
 pub mod accounts;
 pub mod audit;
 pub mod idempotency;
 pub mod patients;
 pub mod secret;
+pub mod security;
+pub mod sessions;
 pub mod throttle;
 
 use crate::ports::{Item, Key, PortError, PortResult};

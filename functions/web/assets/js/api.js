@@ -1,5 +1,7 @@
 // Every call to the portal's API. The access token lives in this module's memory only;
-// the refresh cookie (HttpOnly, path /api/auth) brings a new one after a reload or expiry.
+// the session cookie (HttpOnly, gone when the browser closes) brings a new one after a
+// reload or expiry. The server rotates that cookie on every refresh, so the portal's tabs
+// take turns (a Web Lock): each refreshes with the cookie the last one got.
 
 let accessToken = null;
 let refreshing = null;
@@ -20,10 +22,6 @@ function sentenceFor(status, problem) {
   if (status >= 500) return "Something went wrong on our side. Please try again in a minute.";
   if (problem && typeof problem.detail === "string" && problem.detail) return problem.detail;
   return "The portal could not do that. Please check what you entered and try again.";
-}
-
-export function setToken(token) {
-  accessToken = token;
 }
 
 export function hasToken() {
@@ -67,23 +65,39 @@ export async function api(method, path, { body, key, retried = false } = {}) {
   return data;
 }
 
-/** A new access token from the refresh cookie; false when there is no session. Concurrent
- * callers share one request. */
+let refreshedAt = 0;
+
+/** A new access token from the session cookie; false when there is no session. Concurrent
+ * callers of a tab share one request; tabs take turns. */
 export function refresh() {
-  refreshing ??= fetch("/api/auth/refresh", { method: "POST", credentials: "same-origin", cache: "no-store" })
+  const once = () => fetch("/api/auth/refresh", { method: "POST", credentials: "same-origin", cache: "no-store" })
     .then(async (res) => {
       if (!res.ok) {
         accessToken = null;
         return false;
       }
       accessToken = (await res.json()).access_token;
+      refreshedAt = Date.now();
       return true;
     })
-    .catch(() => false)
+    .catch(() => false);
+  refreshing ??= (navigator.locks ? navigator.locks.request("portal-session-refresh", once) : once())
     .finally(() => {
       refreshing = null;
     });
   return refreshing;
+}
+
+/** Tells the server the person is active (it ends a session idle for the idle limit): a
+ * refresh, at most once a minute. */
+export function keepAlive() {
+  if (accessToken !== null && Date.now() - refreshedAt > 60_000) refresh();
+}
+
+/** A sign-in's token: the session starts now. */
+export function setToken(token) {
+  accessToken = token;
+  refreshedAt = Date.now();
 }
 
 /** A fresh key for one create, kept by the form until it succeeds so a retry is safe. */

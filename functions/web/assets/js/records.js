@@ -219,7 +219,7 @@ export function additionalInfoView(info) {
 
 // ---- who viewed or changed the record
 
-function when(at) {
+export function when(at) {
   // The API gives microseconds; Date takes milliseconds.
   const date = new Date(at.replace(/(\.\d{3})\d+/, "$1"));
   if (Number.isNaN(date.getTime())) return at;

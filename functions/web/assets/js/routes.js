@@ -6,6 +6,7 @@ import * as accessLog from "./pages/account-access-log.js";
 import * as additionalInfo from "./pages/account-additional-info.js";
 import * as demographics from "./pages/account-demographics.js";
 import * as securityQuestions from "./pages/account-security-questions.js";
+import * as adminSecurityEvents from "./pages/admin-security-events.js";
 import * as adminStaff from "./pages/admin-staff.js";
 import * as firstSignIn from "./pages/first-sign-in.js";
 import * as forgotPassword from "./pages/forgot-password.js";
@@ -37,6 +38,7 @@ export const ROUTES = [
   { path: "/office/patients", access: "office", page: officePatients },
   { path: "/office/accounts", access: "office", page: officeAccounts },
   { path: "/admin/staff", access: "admin", page: adminStaff },
+  { path: "/admin/security-events", access: "admin", page: adminSecurityEvents },
 ];
 
 // The menu shows only what exists, and only what the signed-in role may use.
@@ -47,6 +49,7 @@ export const MENU = [
   { href: "/office/patients", label: "Find a patient", when: "office" },
   { href: "/office/accounts", label: "Find an account", when: "office" },
   { href: "/admin/staff", label: "Staff accounts", when: "admin" },
+  { href: "/admin/security-events", label: "Security events", when: "admin" },
   { href: "/account", label: "My Account", when: "signed-in" },
   { href: "/help", label: "Help", when: "anyone" },
 ];

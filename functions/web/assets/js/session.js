@@ -4,7 +4,7 @@
 // Sign-out revokes every session of the account, so the portal's tabs act as one: activity
 // in any tab keeps all of them signed in, and a sign-out in one ends the others.
 
-import { api, hasToken, refresh, setToken } from "./api.js";
+import { api, hasToken, keepAlive, refresh, setToken } from "./api.js";
 
 let account = null;
 let idleTimer = null;
@@ -167,6 +167,7 @@ function onActivity() {
   if (document.getElementById("idle-warning").open) return;
   arm();
   tellOtherTabs();
+  keepAlive();
 }
 
 function tellOtherTabs() {
@@ -211,6 +212,7 @@ function warn() {
     arm();
     lastSaid = 0;
     tellOtherTabs();
+    keepAlive();
   };
   // Escape closes the warning: that is activity too.
   dialog.oncancel = stay.onclick;

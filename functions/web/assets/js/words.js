@@ -49,7 +49,23 @@ export const ACTIONS = {
   "account.read": "Viewed the patient list of a portal account",
 };
 
-export const OUTCOMES = { allowed: "Allowed", denied: "Refused" };
+// What became of it: done; refused access; let in but not done (a stale save, a field the
+// caller may not change); or a repeated request answered with the first result.
+export const OUTCOMES = { allowed: "Allowed", denied: "Refused", failed: "Not done", replayed: "Shown again (repeated request)" };
+
+// Security events (the API's event ids, `portal::store::security::Event`).
+export const SECURITY_EVENTS = {
+  signin: "Signed in",
+  "signin.first": "First sign-in (new password and security questions)",
+  "signin.locked": "Sign-in refused: too many wrong passwords",
+  "password.change": "Changed the password (My Account)",
+  "password.reset": "Reset a forgotten password",
+  "account.create": "Created the account",
+  "account.disable": "Disabled the account",
+  "account.enable": "Enabled the account",
+  "account.rename": "Changed the username",
+  "credentials.resend": "Sent new login information",
+};
 
 // Who did it: people of the family by their relationship, staff by name and clinic.
 export const WHO = {

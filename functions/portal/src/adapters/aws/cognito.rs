@@ -210,6 +210,10 @@ impl Identity for Cognito {
         self.client.global_sign_out().access_token(access_token).send().await.map(|_| ()).map_err(err)
     }
 
+    async fn end_sessions(&self, user_id: &str) -> PortResult<()> {
+        self.admin_sign_out(user_id).await
+    }
+
     async fn change_password(&self, access_token: &str, current: &str, new: &str) -> PortResult<()> {
         self.client
             .change_password()

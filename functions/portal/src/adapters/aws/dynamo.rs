@@ -28,18 +28,27 @@ fn to_attrs(item: &Item) -> PortResult<Attrs> {
     serde_dynamo::to_item(item).map_err(|e| PortError::Internal(format!("item does not serialise: {e}")))
 }
 
-/// The condition expression and its values.
-fn condition(c: &Condition) -> (Option<String>, Option<Attrs>) {
+/// A condition expression with its values and attribute names.
+struct Expr {
+    text: Option<String>,
+    values: Option<Attrs>,
+    names: Option<HashMap<String, String>>,
+}
+
+fn condition(c: &Condition) -> Expr {
+    let text = |t: &str| Some(t.to_owned());
+    let value = |v: AttributeValue| Some(HashMap::from([(":v".to_owned(), v)]));
     match c {
-        Condition::None => (None, None),
-        Condition::Absent => (Some("attribute_not_exists(pk)".into()), None),
-        Condition::Present => (Some("attribute_exists(pk)".into()), None),
-        Condition::Version(v) => (Some("version = :v".into()), Some(HashMap::from([(":v".to_owned(), AttributeValue::N(v.to_string()))]))),
-        // Our attribute names are plain identifiers of the store, never caller input.
-        Condition::AbsentOrEqual { attribute, value } => (
-            Some(format!("attribute_not_exists(pk) OR {attribute} = :v")),
-            Some(HashMap::from([(":v".to_owned(), AttributeValue::S(value.clone()))])),
-        ),
+        Condition::None => Expr { text: None, values: None, names: None },
+        Condition::Absent => Expr { text: text("attribute_not_exists(pk)"), values: None, names: None },
+        Condition::Present => Expr { text: text("attribute_exists(pk)"), values: None, names: None },
+        Condition::Version(v) => Expr { text: text("version = :v"), values: value(AttributeValue::N(v.to_string())), names: None },
+        // By name (`#a`): attributes such as `sub` are reserved words of DynamoDB.
+        Condition::AbsentOrEqual { attribute, value: v } => Expr {
+            text: text("attribute_not_exists(pk) OR #a = :v"),
+            values: value(AttributeValue::S(v.clone())),
+            names: Some(HashMap::from([("#a".to_owned(), (*attribute).to_owned())])),
+        },
     }
 }
 
@@ -173,28 +182,30 @@ impl Table for Dynamo {
         if writes.len() == 1 {
             return match writes.into_iter().next() {
                 Some(Write::Put { item, condition: c }) => {
-                    let (expr, values) = condition(&c);
+                    let expr = condition(&c);
                     self.action("PutItem");
                     self.client
                         .put_item()
                         .table_name(&self.table)
                         .set_item(Some(to_attrs(&item)?))
-                        .set_condition_expression(expr)
-                        .set_expression_attribute_values(values)
+                        .set_condition_expression(expr.text)
+                        .set_expression_attribute_values(expr.values)
+                        .set_expression_attribute_names(expr.names)
                         .send()
                         .await
                         .map(|_| ())
                         .map_err(|e| port_error(&e, CONFLICT, &[], &[]))
                 }
                 Some(Write::Delete { key, condition: c }) => {
-                    let (expr, values) = condition(&c);
+                    let expr = condition(&c);
                     self.action("DeleteItem");
                     self.client
                         .delete_item()
                         .table_name(&self.table)
                         .set_key(Some(key_attrs(&key)))
-                        .set_condition_expression(expr)
-                        .set_expression_attribute_values(values)
+                        .set_condition_expression(expr.text)
+                        .set_expression_attribute_values(expr.values)
+                        .set_expression_attribute_names(expr.names)
                         .send()
                         .await
                         .map(|_| ())
@@ -207,26 +218,28 @@ impl Table for Dynamo {
         for w in writes {
             let built = match w {
                 Write::Put { item, condition: c } => {
-                    let (expr, values) = condition(&c);
+                    let expr = condition(&c);
                     // IAM authorises each item of a transaction by its own action.
                     self.action("PutItem");
                     let put = Put::builder()
                         .table_name(&self.table)
                         .set_item(Some(to_attrs(&item)?))
-                        .set_condition_expression(expr)
-                        .set_expression_attribute_values(values)
+                        .set_condition_expression(expr.text)
+                        .set_expression_attribute_values(expr.values)
+                        .set_expression_attribute_names(expr.names)
                         .build()
                         .map_err(|e| PortError::Internal(e.to_string()))?;
                     TransactWriteItem::builder().put(put).build()
                 }
                 Write::Delete { key, condition: c } => {
-                    let (expr, values) = condition(&c);
+                    let expr = condition(&c);
                     self.action("DeleteItem");
                     let delete = Delete::builder()
                         .table_name(&self.table)
                         .set_key(Some(key_attrs(&key)))
-                        .set_condition_expression(expr)
-                        .set_expression_attribute_values(values)
+                        .set_condition_expression(expr.text)
+                        .set_expression_attribute_values(expr.values)
+                        .set_expression_attribute_names(expr.names)
                         .build()
                         .map_err(|e| PortError::Internal(e.to_string()))?;
                     TransactWriteItem::builder().delete(delete).build()

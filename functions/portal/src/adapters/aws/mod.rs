@@ -12,6 +12,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 /// Records every call of an SDK client as its IAM action (`<service prefix>:<operation>`)
@@ -23,7 +24,9 @@ impl Intercept for RecordAction {
     fn name(&self) -> &'static str {
         "RecordAction"
     }
-    fn read_before_execution(&self, _: &BeforeSerializationInterceptorContextRef<'_>, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+    // Not `read_before_execution`: a client's interceptor runs that before the operation's
+    // configuration (with its `Metadata`) is loaded.
+    fn read_before_serialization(&self, _: &BeforeSerializationInterceptorContextRef<'_>, _: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
         if let Some(op) = cfg.load::<Metadata>() {
             crate::calls::action(format!("{}:{}", self.0, op.name()));
         }

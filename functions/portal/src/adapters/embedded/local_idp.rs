@@ -183,8 +183,12 @@ impl Identity for LocalIdp {
     }
 
     async fn sign_in(&self, user_id: &str, password: &str) -> PortResult<SignIn> {
-        let user = self.user(user_id).await?.ok_or(PortError::NotAuthorized)?;
-        if !user.enabled || !user.password.matches(password) {
+        let Some(user) = self.user(user_id).await? else {
+            // The same hash work as a wrong password, as Cognito answers unknown users alike.
+            SecretHash::burn(password);
+            return Err(PortError::NotAuthorized);
+        };
+        if !user.password.matches(password) || !user.enabled {
             return Err(PortError::NotAuthorized);
         }
         match user.temporary_until {
@@ -239,8 +243,11 @@ impl Identity for LocalIdp {
 
     async fn sign_out(&self, access_token: &str) -> PortResult<()> {
         let user_id = self.user_of_access_token(access_token)?;
-        let writes = self.sessions_of(&user_id).await?;
-        for chunk in writes.chunks(25) {
+        self.end_sessions(&user_id).await
+    }
+
+    async fn end_sessions(&self, user_id: &str) -> PortResult<()> {
+        for chunk in self.sessions_of(user_id).await?.chunks(25) {
             self.table.write(chunk.to_vec()).await?;
         }
         Ok(())
@@ -273,7 +280,12 @@ impl Identity for LocalIdp {
     }
 
     async fn confirm_forgot_password(&self, user_id: &str, code: &str, new_password: &str) -> PortResult<()> {
-        let mut user = self.user(user_id).await?.ok_or(PortError::NotAuthorized)?;
+        let Some(mut user) = self.user(user_id).await? else {
+            // As much hashing as a real user's code check and new password.
+            SecretHash::burn(code);
+            SecretHash::burn(new_password);
+            return Err(PortError::NotAuthorized);
+        };
         let valid = user.reset_until.is_some_and(|t| t > now()) && user.reset_code.as_ref().is_some_and(|h| h.matches(code));
         if !valid {
             return Err(PortError::NotAuthorized);
