@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""schemathesis against the local run: `schemathesis run infra/openapi.yaml --checks all`,
+once each as admin, office staff, a family and without a token, with a fixed seed and a
+bounded number of examples. Exits non-zero if any of the four runs reports a failure.
+
+It starts `portal-local` (PORTAL_BIN, default target/debug/portal-local) on the embedded
+backend, on a free loopback port, with a data directory and admin password of its own; signs
+in the bootstrap admin; creates a staff member of one clinic, a patient of that clinic with a
+parent's family account and a patient of another clinic; takes each account through its first
+sign-in (reading the credential email from GET /dev/outbox, as tests/scenarios do); then runs
+schemathesis with tests/fuzz/schemathesis.toml plus dictionaries of the ids it just created
+(`write_config`).
+
+The order of the runs matters: the office runs may rename, disable, unlink or re-credential
+the family account, so the family goes first and admin, who may do all of it, last. Each run
+signs in afresh right before it starts.
+
+Environment: PORTAL_BIN; FUZZ_SEED, FUZZ_MAX_EXAMPLES (the defaults are what tests/run uses);
+FUZZ_ROLES (e.g. "family,admin") to run only some; FUZZ_KEEP=1 keeps the work directory
+(server log, reports) and prints its path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+PORTAL_BIN = Path(os.environ.get("PORTAL_BIN", ROOT / "target" / "debug" / "portal-local"))
+SCHEMATHESIS = ROOT / ".venv" / "bin" / "schemathesis"
+OPENAPI = ROOT / "infra" / "openapi.yaml"
+POLICY = HERE / "schemathesis.toml"
+
+SEED = int(os.environ.get("FUZZ_SEED", "20250917"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "50"))
+ROLES = ["family", "none", "staff", "admin"]
+
+CARDIOLOGY = "pediatric-cardiology"
+ENDOCRINE = "pediatric-endocrine"
+TIMEOUT_S = 30
+
+
+def log(msg: str) -> None:
+    print(f"[fuzz] {msg}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def strong_password() -> str:
+    return "Pw-" + secrets.token_urlsafe(18)
+
+
+def years_ago(years: int, days: int = 0) -> dt.date:
+    today = dt.datetime.now(dt.timezone.utc).date()
+    try:
+        day = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        day = today.replace(year=today.year - years, day=28)
+    return day + dt.timedelta(days=days)
+
+
+class Portal:
+    """A portal-local of its own, on the embedded backend."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.admin_password = strong_password()
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("AWS_", "PORTAL_")) and k != "RUST_LOG"}
+        env.update({
+            "PORTAL_ADDR": f"127.0.0.1:{port}",
+            "PORTAL_DATA_DIR": str(workdir / "data"),
+            "PORTAL_ADMIN_PASSWORD": self.admin_password,
+            "PORTAL_URL": self.base,
+            "RUST_LOG": "info",
+        })
+        self.log_path = workdir / "portal.log"
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([str(PORTAL_BIN)], env=env, cwd=str(workdir), stdout=self._log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"portal-local exited with {self.proc.returncode}:\n{self.tail()}")
+            try:
+                if requests.get(self.base + "/api/clinics", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"portal-local did not answer within 60 s:\n{self.tail()}")
+            time.sleep(0.1)
+
+    def tail(self, n: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-n:]
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+    def call(self, method: str, path: str, expect: int, token: str | None = None, body=None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        r = requests.request(method, self.base + path, json=body, headers=headers, timeout=TIMEOUT_S)
+        if r.status_code != expect:
+            raise SystemExit(f"set-up: {method} {path} answered {r.status_code}, not {expect}: {r.text[:300]}")
+        return r.json() if r.content else None
+
+    def sign_in(self, username: str, password: str) -> str:
+        return self.call("POST", "/api/auth/login", 200, body={"username": username, "password": password})["access_token"]
+
+    def temporary_password(self, email: str) -> str:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for mail in requests.get(self.base + "/dev/outbox", timeout=TIMEOUT_S).json():
+                to = mail.get("to")
+                if email in (to if isinstance(to, list) else [to]):
+                    found = re.findall(r"^[ \t]*Temporary password:[ \t]*(\S+)[ \t]*$", mail["text"], re.M)
+                    if found:
+                        return found[0]
+            time.sleep(0.1)
+        raise SystemExit("set-up: no credential email arrived")
+
+    def first_sign_in(self, username: str, email: str) -> str:
+        """The account's password, chosen through the first sign-in."""
+        temp = self.temporary_password(email)
+        session = self.call("POST", "/api/auth/login", 200, body={"username": username, "password": temp})["session"]
+        password = strong_password()
+        answers = [{"question_id": q, "answer": f"answer {secrets.token_hex(6)}"}
+                   for q in ("first-pet", "birth-city", "first-school")]
+        self.call("POST", "/api/auth/first-login", 200, body={
+            "username": username, "session": session, "new_password": password, "security_questions": answers})
+        return password
+
+
+def set_up(portal: Portal) -> dict:
+    """The accounts and patients the runs use: {role: (username, password)}, and the ids."""
+    admin = portal.sign_in("admin", portal.admin_password)
+    staff = "fuzz-staff"
+    staff_email = f"{staff}@example.com"
+    portal.call("POST", "/api/admin/staff", 201, admin, {
+        "username": staff, "email": staff_email, "given_name": "Sam", "family_name": "Office",
+        "role": "staff", "clinics": [CARDIOLOGY]})
+    staff_password = portal.first_sign_in(staff, staff_email)
+
+    born = years_ago(9).isoformat()
+    ours = portal.call("POST", "/api/admin/patients", 201, admin, {
+        "given_name": "Ava", "family_name": "Lopez", "birth_date": born, "clinic": CARDIOLOGY, "mrn": "FZ1001"})["id"]
+    theirs = portal.call("POST", "/api/admin/patients", 201, admin, {
+        "given_name": "Ben", "family_name": "Okafor", "birth_date": years_ago(7).isoformat(), "clinic": ENDOCRINE})["id"]
+    family = "fuzz-family"
+    family_email = f"{family}@example.com"
+    portal.call("POST", "/api/admin/accounts", 201, admin, {
+        "username": family, "email": family_email, "patient_id": ours, "relationship": "parent"})
+    family_password = portal.first_sign_in(family, family_email)
+    # A few audit records, so that the access log and the audit have a second page.
+    family_token = portal.sign_in(family, family_password)
+    for _ in range(3):
+        portal.call("GET", f"/api/patients/{ours}/demographics", 200, family_token)
+    cursors = [
+        portal.call("GET", f"/api/patients/{ours}/access-log?limit=1", 200, family_token)["cursor"],
+        portal.call("GET", f"/api/admin/patients/{ours}/audit?limit=2", 200, admin)["cursor"],
+    ]
+    return {
+        "accounts": {"admin": ("admin", portal.admin_password), "staff": (staff, staff_password),
+                     "family": (family, family_password)},
+        "patient": ours,
+        "patients": [ours, theirs],
+        "usernames": [family, staff, "admin"],
+        "birth_dates": [born, years_ago(3).isoformat(), years_ago(11, 2).isoformat()],
+        "cursors": [c for c in cursors if c],
+    }
+
+
+def toml_list(values) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def write_config(workdir: Path, data: dict) -> Path:
+    """tests/fuzz/schemathesis.toml, plus the dictionaries of what set_up created."""
+    extra = f"""
+# ---- written by tests/fuzz/run.py: what set_up created
+[dictionaries.patient]
+values = {toml_list([data["patient"]])}
+
+[dictionaries.patients]
+values = {toml_list(data["patients"])}
+
+[dictionaries.usernames]
+values = {toml_list(data["usernames"])}
+
+[dictionaries.birth_dates]
+values = {toml_list(data["birth_dates"])}
+
+[dictionaries.cursors]
+values = {toml_list(data["cursors"])}
+
+[dictionaries.passwords]
+values = {toml_list([strong_password() for _ in range(3)])}
+"""
+    path = workdir / "schemathesis.toml"
+    path.write_text(POLICY.read_text() + extra)
+    return path
+
+
+def run_schemathesis(portal: Portal, config: Path, role: str, token: str | None, workdir: Path) -> tuple[int, float]:
+    report_dir = workdir / f"report-{role}"
+    cmd = [
+        str(SCHEMATHESIS), "--config-file", str(config), "--no-color",
+        "run", str(OPENAPI),
+        "--url", portal.base,
+        "--checks", "all",
+        "--seed", str(SEED),
+        "--max-examples", str(MAX_EXAMPLES),
+        "--generation-database", "none",
+        "--report", "junit",
+        "--report-dir", str(report_dir),
+    ]
+    if token:
+        cmd += ["--header", f"Authorization: Bearer {token}"]
+    log(f"schemathesis as {role}: seed {SEED}, at most {MAX_EXAMPLES} examples per operation")
+    started = time.monotonic()
+    rc = subprocess.run(cmd, cwd=str(workdir)).returncode
+    return rc, time.monotonic() - started
+
+
+def main() -> int:
+    if not PORTAL_BIN.exists():
+        print(f"{PORTAL_BIN} does not exist: build it (cargo build --bin portal-local) or set PORTAL_BIN", file=sys.stderr)
+        return 2
+    roles = [r for r in os.environ.get("FUZZ_ROLES", ",".join(ROLES)).split(",") if r]
+    workdir = Path(tempfile.mkdtemp(prefix="portal-fuzz-"))
+    keep = os.environ.get("FUZZ_KEEP") == "1"
+    portal = Portal(workdir)
+    results: list[tuple[str, int, float]] = []
+    try:
+        data = set_up(portal)
+        config = write_config(workdir, data)
+        for role in roles:
+            token = None if role == "none" else portal.sign_in(*data["accounts"][role])
+            rc, took = run_schemathesis(portal, config, role, token, workdir)
+            results.append((role, rc, took))
+            if portal.proc.poll() is not None:
+                log(f"portal-local died during the {role} run:\n{portal.tail()}")
+                results.append(("portal-local", 1, 0.0))
+                break
+    finally:
+        portal.close()
+        if keep:
+            log(f"work directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    for role, rc, took in results:
+        log(f"{role:8} {'passed' if rc == 0 else 'FAILED'} ({took:.0f} s)")
+    failed = sum(1 for _, rc, _ in results if rc != 0)
+    passed = len(results) - failed
+    print(f"schemathesis: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
