@@ -863,8 +863,10 @@ class Servers:
             log = self.workdir / f"moto-{name}.log"
             f = open(log, "wb")
             self._files.append(f)
-            proc = subprocess.Popen([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-                                    stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            # DynamoDB's emulator answers one request at a time (see moto_serial.py).
+            command = ([str(MOTO_SERVER.parent / "python"), str(Path(__file__).with_name("moto_serial.py")), "127.0.0.1", str(port)]
+                       if name == "dynamodb" else [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)])
+            proc = subprocess.Popen(command, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             self.motos[name] = proc
             url = f"http://127.0.0.1:{port}"
             _wait_until_answers(url + "/moto-api/data.json", proc, log, f"moto_server ({name})")

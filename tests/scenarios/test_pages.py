@@ -26,6 +26,7 @@ from conftest import (
     CLINIC_NAMES,
     IDLE,
     IDLE_SECONDS,
+    REFRESH_COOKIE,
     Account,
     describe,
     new_answer,
@@ -128,7 +129,7 @@ def test_journey_1_admin_creates_staff_who_registers_a_family_who_signs_in(site,
     assert b.driver.find_element("css selector", "main p.top-link a").text == "Forgot Password?", "Forgot Password? is not at the top"
     sign_in(b, "admin", site.admin_password)
     b.on("Welcome, admin")
-    assert b.menu() == ["Welcome", "Register a patient", "Find a patient", "Find an account", "Staff accounts", "My Account", "Help", "Sign out"]
+    assert b.menu() == ["Welcome", "Register a patient", "Find a patient", "Find an account", "Staff accounts", "Security events", "My Account", "Help", "Sign out"]
     b.page("welcome-admin")
 
     # The admin creates a staff member of Pediatric Cardiology.
@@ -325,11 +326,8 @@ def idle_family(servers, browsers):
 def test_journey_5_idle_sign_out_warns_then_signs_out_and_revokes(idle_family):
     idle_site, b, family = idle_family
 
-    # The refresh cookie is HttpOnly; WebDriver sees it on its own path.
-    b.open("/api/auth/security-questions")
-    cookie = next(c["value"] for c in b.driver.get_cookies() if c["name"] == "portal_refresh")
     b.open("/welcome")
-    b.on(f"Welcome, {family.username}")  # brought back by the refresh cookie
+    b.on(f"Welcome, {family.username}")  # brought back by the session cookie
 
     dialog = "dialog#idle-warning[open]"
     b.wait(lambda: b.driver.find_element("css selector", dialog).is_displayed(), "the idle warning", IDLE_SECONDS + 5)
@@ -342,11 +340,14 @@ def test_journey_5_idle_sign_out_warns_then_signs_out_and_revokes(idle_family):
 
     # No more activity: warned again, then signed out.
     b.wait(lambda: b.driver.find_elements("css selector", dialog), "the second idle warning", IDLE_SECONDS + 5)
+    # The session cookie as it is now (it rotates on every refresh; none comes any more).
+    # It is HttpOnly; WebDriver sees it.
+    cookie = next(c["value"] for c in b.driver.get_cookies() if c["name"] == REFRESH_COOKIE)
     b.on("Sign in", timeout=IDLE_SECONDS + 5)
     b.wait_text("You were signed out automatically")
     assert "Sign out" not in b.menu()
     b.page("idle-signed-out")
-    r = requests.post(idle_site.base + "/api/auth/refresh", cookies={"portal_refresh": cookie}, timeout=30)
+    r = requests.post(idle_site.base + "/api/auth/refresh", cookies={REFRESH_COOKIE: cookie}, timeout=30)
     assert r.status_code == 401, f"the session outlived the idle sign-out: {describe(r)}"
     b.driver.refresh()
     b.on("Sign in")

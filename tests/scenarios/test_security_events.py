@@ -43,6 +43,7 @@ def test_sign_ins_and_lock_outs_are_recorded_with_their_outcome(portal):
 
     events = recent(portal)
     assert about(events, family.username) == [
+        ("account.create", "allowed", "admin"),
         ("signin.first", "allowed", family.username),
         ("signin", "denied", None),
         ("signin", "allowed", family.username),

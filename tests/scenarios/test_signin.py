@@ -78,7 +78,7 @@ def test_logout_clears_the_cookie_and_revokes_the_refresh_token(portal):
     cleared = refresh_cookie(r)
     assert cleared is not None, "logout does not clear the refresh cookie"
     assert cleared["attrs"].get("max-age") == "0", cleared["raw"]
-    assert cleared["attrs"].get("path") == "/api/auth"
+    assert cleared["attrs"].get("path") == "/"
     assert_problem(portal.post("/api/auth/refresh", cookie=family.refresh), 401)
     # Signing in again works and gives a new refresh token.
     _, fresh = portal.sign_in(family.username, family.password)

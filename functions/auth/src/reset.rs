@@ -14,6 +14,8 @@ use portal::store::throttle;
 use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
+use std::time::Duration;
+use tokio::time::Instant;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +35,20 @@ async fn resettable(app: &App, username: &Username) -> Result<Option<Account>, P
 /// A `sub` no account has (identity providers' subs are UUIDs).
 const NOBODY: &str = "nobody";
 
+/// How long `forgot-password` takes at least. Sending a code costs more than not sending
+/// one (the identity provider builds and sends the email, which we cannot make cheaper for
+/// unknown names), so every answer waits until this much time has passed: the time taken
+/// tells nothing unless the provider is slower than this.
+const FORGOT_PASSWORD_TAKES: Duration = Duration::from_millis(600);
+
 pub async fn forgot_password(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let until = Instant::now() + FORGOT_PASSWORD_TAKES;
+    let answer = forgot_password_now(app, req).await;
+    tokio::time::sleep_until(until).await;
+    answer
+}
+
+async fn forgot_password_now(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let body: Forgot = json(req)?;
     // Counted per username, known or not, so the throttle tells nothing either; a
     // throttled request is answered exactly as any other.

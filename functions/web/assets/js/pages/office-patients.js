@@ -110,12 +110,17 @@ async function showPatient(id, clinic = null) {
   showWhose(record);
 
   const audit = h("div");
+  let loads = 0;
   const loadAudit = async () => {
+    const mine = ++loads;
+    let shown;
     try {
-      audit.replaceChildren(await activityLog(`/api/admin/patients/${encodeURIComponent(id)}/audit`, "Who viewed or changed this record, newest first"));
+      shown = await activityLog(`/api/admin/patients/${encodeURIComponent(id)}/audit`, "Who viewed or changed this record, newest first");
     } catch (error) {
-      audit.replaceChildren(alertBox(error.message));
+      shown = alertBox(error.message);
     }
+    // A slower, earlier load (after a save) must not replace a later one (after a link).
+    if (mine === loads) audit.replaceChildren(shown);
   };
 
   const linkStatus = h("div", { role: "status" });
