@@ -112,7 +112,7 @@ struct Search {
     query: String,
     #[serde(default)]
     cursor: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "portal::http::optional_whole_number")]
     limit: Option<u64>,
 }
 

@@ -141,6 +141,41 @@ pub fn nullable<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(d:
     <Option<T> as serde::Deserialize>::deserialize(d)
 }
 
+/// For `#[serde(deserialize_with = "portal::http::whole_number")]`: a count or version as
+/// JSON writes it, `3` or `3.0` alike (JSON Schema's `integer` is any number without a
+/// fraction, so a client may send either); `3.5`, negatives and text are refused.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct Whole;
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u64, E> {
+            // Exactly representable whole numbers only (up to 2^53).
+            if v.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&v) {
+                Ok(v as u64)
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_any(Whole)
+}
+
+/// As `whole_number`, for a field that may be left out or `null`.
+pub fn optional_whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct W(#[serde(deserialize_with = "whole_number")] u64);
+    Ok(<Option<W> as serde::Deserialize>::deserialize(d)?.map(|W(n)| n))
+}
+
 /// A JSON answer. Every API answer is `no-store`: most carry patient or account data, and
 /// one rule is easier to keep than a list of exceptions.
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
@@ -427,6 +462,25 @@ mod tests {
         assert!(json::<Login>(&r).is_ok());
         let big = format!(r#"{{"username":"abc","password":"{}"}}"#, "x".repeat(MAX_BODY));
         assert_eq!(json::<Login>(&req("POST", "/", &big)).unwrap_err().status, 413);
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        struct V {
+            #[serde(deserialize_with = "whole_number")]
+            version: u64,
+            #[serde(default, deserialize_with = "optional_whole_number")]
+            limit: Option<u64>,
+        }
+        let v = json::<V>(&req("PUT", "/", r#"{"version":3.0,"limit":20}"#)).unwrap();
+        assert_eq!((v.version, v.limit), (3, Some(20)));
+        assert_eq!(json::<V>(&req("PUT", "/", r#"{"version":3}"#)).unwrap().limit, None);
+        for bad in [r#"{"version":3.5}"#, r#"{"version":-1}"#, r#"{"version":"3"}"#, r#"{"version":1e300}"#, r#"{"version":1,"limit":2.5}"#] {
+            let p = json::<V>(&req("PUT", "/", bad)).unwrap_err();
+            assert_eq!(p.status, 400, "{bad}");
+        }
     }
 
     #[test]

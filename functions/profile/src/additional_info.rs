@@ -18,6 +18,7 @@ struct Info {
     /// silent delete.
     #[serde(deserialize_with = "portal::http::nullable")]
     pharmacy: Option<Pharmacy>,
+    #[serde(deserialize_with = "portal::http::whole_number")]
     version: u64,
 }
 

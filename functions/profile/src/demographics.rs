@@ -27,6 +27,7 @@ struct Demographics {
     phones: Bounded<Phone, 0, 5>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email: Option<EmailAddress>,
+    #[serde(deserialize_with = "portal::http::whole_number")]
     version: u64,
 }
 
