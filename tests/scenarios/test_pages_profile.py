@@ -340,10 +340,13 @@ def test_e_the_office_finds_a_patient_edits_links_and_unlinks(site, browser):
     b.type("Username of the account", other.username)
     b.click("Link account")
     b.wait_text(f"The account {other.username} is now linked to this patient")
-    b.wait_text("Linked a portal account to the patient")
-    trail = [r.text for r in b.driver.find_elements("xpath", "//section[.//h2[normalize-space()='Audit trail']]//tbody/tr")]
+    # The trail is loaded again after each save and after the link; read it once the last
+    # load shows the link (an earlier load may already show it, and then be replaced).
+    def trail_with_link():
+        rows = [r.text for r in b.driver.find_elements("xpath", "//section[.//h2[normalize-space()='Audit trail']]//tbody/tr")]
+        return rows if any("Linked a portal account to the patient" in r for r in rows[:3]) else None
+    trail = b.wait(trail_with_link, "the audit trail showing the link among its newest rows")
     assert any("You" in r and "Changed Pt Demographics" in r for r in trail), trail
-    assert any("Linked a portal account to the patient" in r for r in trail[:3]), trail
     b.page("office-patient-linked")
     r = site.get("/api/account", token=other.auth)
     assert patient["id"] in [p["id"] for p in r.json()["patients"]], describe(r)
