@@ -188,7 +188,6 @@ def set_up(portal: Portal) -> dict:
     return {
         "accounts": {"admin": ("admin", portal.admin_password), "staff": (staff, staff_password),
                      "family": (family, family_password)},
-        "patient": ours,
         "patients": [ours, theirs],
         "usernames": [family, staff, "admin"],
         "birth_dates": [born, years_ago(3).isoformat(), years_ago(11, 2).isoformat()],
@@ -204,9 +203,6 @@ def write_config(workdir: Path, data: dict) -> Path:
     """tests/fuzz/schemathesis.toml, plus the dictionaries of what set_up created."""
     extra = f"""
 # ---- written by tests/fuzz/run.py: what set_up created
-[dictionaries.patient]
-values = {toml_list([data["patient"]])}
-
 [dictionaries.patients]
 values = {toml_list(data["patients"])}
 
@@ -244,7 +240,8 @@ def run_schemathesis(portal: Portal, config: Path, role: str, token: str | None,
         cmd += ["--header", f"Authorization: Bearer {token}"]
     log(f"schemathesis as {role}: seed {SEED}, at most {MAX_EXAMPLES} examples per operation")
     started = time.monotonic()
-    rc = subprocess.run(cmd, cwd=str(workdir)).returncode
+    env = dict(os.environ, SCHEMATHESIS_HOOKS=str(HERE / "hooks.py"))
+    rc = subprocess.run(cmd, cwd=str(workdir), env=env).returncode
     return rc, time.monotonic() - started
 
 
