@@ -136,6 +136,8 @@ async fn find_account(app: &App, caller: &Caller, params: &HashMap<String, Strin
 async fn resend(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Response<Body>, Problem> {
     let account = target_account(app, caller, params).await?.account;
     security::audited(app, caller, Event::CredentialsResend, &account.sub, async {
+        // A temporary password for oneself would be a way around one's own password.
+        not_yourself(caller, &account, "send your own account new login information")?;
         onboarding::resend(app, &account).await?;
         Ok(empty(StatusCode::ACCEPTED))
     })

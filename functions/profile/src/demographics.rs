@@ -23,9 +23,10 @@ struct Demographics {
     /// so the office can correct a new patient's name before anyone has entered an address.
     #[serde(deserialize_with = "portal::http::nullable")]
     address: Option<Address>,
-    #[serde(default)]
+    /// Must be sent (`[]` for none): a list left out is a 400, never a silent delete.
     phones: Bounded<Phone, 0, 5>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Must be sent, `null` for none, like `address`.
+    #[serde(deserialize_with = "portal::http::nullable")]
     email: Option<EmailAddress>,
     #[serde(deserialize_with = "portal::http::whole_number")]
     version: u64,
@@ -53,7 +54,8 @@ pub async fn get(app: &portal::App, caller: &Caller, id: &str) -> Result<Respons
 
 pub async fn put(app: &portal::App, caller: &Caller, id: &str, req: &Request) -> Result<Response<Body>, Problem> {
     let body: Demographics = json(req)?;
-    if body.id.to_string() != id {
+    // Compared as ids (the path's may be written in capitals), when the path's is one.
+    if PatientId::parse(id).is_ok_and(|path_id| path_id != body.id) {
         return Err(Problem::invalid("id", "id must be the id of the patient in the address."));
     }
     access::change(app, caller, id, Who::Anyone, "demographics.update", None, async |grant| {

@@ -52,6 +52,10 @@ impl EmailAddress {
             return Err("must be at most 254 characters long".into());
         }
         let bad = || Err("is not a valid email address".to_string());
+        // Printable ASCII only: mail to other addresses cannot be delivered by SES.
+        if !s.is_ascii() {
+            return bad();
+        }
         let Some((local, domain)) = s.split_once('@').filter(|(_, d)| !d.contains('@')) else { return bad() };
         if local.is_empty() || local.len() > 64 || domain.len() < 3 || !domain.contains('.') {
             return bad();

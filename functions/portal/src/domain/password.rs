@@ -86,7 +86,7 @@ impl Opaque {
 impl TryFrom<String> for Opaque {
     type Error = Reason;
     fn try_from(s: String) -> Result<Self, Reason> {
-        if s.is_empty() || s.len() > Self::MAX || s.chars().any(char::is_control) {
+        if s.is_empty() || s.chars().count() > Self::MAX || s.chars().any(char::is_control) {
             return Err(format!("must be 1 to {} printable characters", Self::MAX));
         }
         Ok(Opaque(s))

@@ -38,6 +38,11 @@ pub struct BirthDate(Date);
 
 impl BirthDate {
     pub fn parse(s: &str) -> Result<Self, Reason> {
+        // Exactly YYYY-MM-DD: the parser would also take a signed year ("+2019-04-01").
+        let shaped = s.len() == 10 && s.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        if !shaped {
+            return Err("must be a real date written YYYY-MM-DD".into());
+        }
         let date = Date::parse(s, format_description!("[year]-[month]-[day]"))
             .map_err(|_| "must be a real date written YYYY-MM-DD".to_string())?;
         if date > OffsetDateTime::now_utc().date() {

@@ -165,8 +165,7 @@ export function demographicsEditor(record, { staff = false, onChange = () => {} 
         let address = { line1: d.address.line1, city: d.address.city, state: d.address.state, postal_code: d.address.postal_code };
         if (d.address.line2) address.line2 = d.address.line2;
         if (!addressRequired && !Object.values(d.address).some(Boolean)) address = null;
-        const body = { id: saved.id, given_name: d.given_name, family_name: d.family_name, birth_date: d.birth_date, address, phones: d.phones, version: saved.version };
-        if (d.email) body.email = d.email;
+        const body = { id: saved.id, given_name: d.given_name, family_name: d.family_name, birth_date: d.birth_date, address, phones: d.phones, email: d.email || null, version: saved.version };
         saved = await api("PUT", patientPath(saved.id, "demographics"), { body });
         showNames(saved);
         show(toDraft(saved));
