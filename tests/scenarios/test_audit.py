@@ -390,3 +390,41 @@ def test_a_crafted_cursor_is_400_never_a_server_error(portal, clinic):
     r = office_audit(portal, staff.auth, pid, limit=1)
     assert r.status_code == 200 and r.json()["cursor"], describe(r)
     assert office_audit(portal, staff.auth, pid, limit=1, cursor=r.json()["cursor"]).status_code == 200
+
+
+# ---------------------------------------------------------------- issue 9, item 7: real outcomes
+
+
+def outcomes(portal, pid: str, action: str) -> list[tuple]:
+    """(outcome, status) of the patient's audit records for `action`, oldest first."""
+    return [(r["outcome"], r.get("status")) for r in portal.audit_records(pid) if r["action"] == action]
+
+
+def test_the_audit_records_what_really_happened_to_a_change(portal):
+    family = portal.make_family()
+    pid = family.patient["id"]
+    body = portal.patient_data(family.auth, pid)
+    stale = {**body, "version": body["version"] + 7}
+    assert_problem(portal.put(patient_path(pid), token=family.auth, json=stale), 409)
+    forbidden = {**body, "given_name": body["given_name"] + "x"}
+    assert_problem(portal.put(patient_path(pid), token=family.auth, json=forbidden), 403, "given_name")
+    r = portal.put(patient_path(pid), token=family.auth, json=body)
+    assert r.status_code == 200, describe(r)
+    assert outcomes(portal, pid, "demographics.update") == [("failed", 409), ("failed", 403), ("allowed", None)]
+
+    # Linking an account that does not exist links nothing, and records nothing as done.
+    admin = portal.admin_token()
+    assert_problem(portal.link(admin, new_username("nobody"), pid, "guardian"), 404)
+    assert outcomes(portal, pid, "account.link") == [("allowed", None)]  # the family's own creation
+
+
+def test_a_replayed_create_is_audited(portal):
+    admin = portal.admin_token()
+    body = new_patient_body()
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    first = portal.post("/api/admin/patients", token=admin, json=body, headers=headers)
+    assert first.status_code == 201, describe(first)
+    again = portal.post("/api/admin/patients", token=admin, json=body, headers=headers)
+    assert again.status_code == 201 and again.json() == first.json(), describe(again)
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert outcomes(portal, first.json()["id"], "patient.create") == [("allowed", None), ("replayed", None)]
