@@ -147,6 +147,14 @@ def test_journey_1_admin_creates_staff_who_registers_a_family_who_signs_in(site,
     b.on("Account created")
     b.wait_text(f"The login information email has been sent to {staff.email}.")
     b.page("admin-staff-created")
+
+    # "Security events": the new account's creation, newest first, by the admin.
+    b.click("Security events")
+    b.on("Security events")
+    rows = b.wait(lambda: [r.text for r in b.driver.find_elements("css selector", "main tbody tr")] or None, "the security events")
+    assert "Created the account" in rows[0] and staff.username in rows[0] and "admin" in rows[0], rows[0]
+    assert any("Signed in" in r for r in rows), rows
+    b.page("admin-security-events")
     sign_out(b)
 
     # The staff member signs in with the emailed temporary password.
