@@ -4,8 +4,9 @@
 use crate::scope::Scope;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use portal::http::{json_response, Caller, Paging};
-use portal::store::{accounts, audit, security};
+use portal::http::{json_response, Caller};
+use portal::store::{accounts, security};
+use portal::trail;
 use portal::{App, Problem};
 use serde::Serialize;
 
@@ -21,11 +22,8 @@ struct Entry {
 }
 
 pub async fn page(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
-    let paging = Paging::from_query(req, 25, 100)?;
-    // Same shape of sort key as the access audit's.
-    if paging.after.as_deref().is_some_and(|a| !audit::is_sort_key(a)) {
-        return Err(Problem::invalid("cursor", "cursor is not one this portal gave out."));
-    }
+    // Security events are keyed like the access audit: the same paging and cursor check.
+    let paging = trail::paging(req)?;
     if !matches!(Scope::of(app, caller).await?, Scope::Everything) {
         return Err(Problem::forbidden());
     }
