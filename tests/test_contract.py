@@ -32,11 +32,6 @@ OPENAPI = ROOT / "infra" / "openapi.yaml"
 EVENTS = ROOT / "events"
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-CUSTOM_MESSAGE_EVENTS = {
-    "forgot-password.json": "CustomMessage_ForgotPassword",
-    "admin-create-user.json": "CustomMessage_AdminCreateUser",
-    "other.json": "CustomMessage_UpdateUserAttribute",
-}
 
 
 def repo_path(value: str) -> Path:
@@ -246,8 +241,6 @@ def test_openapi_document_is_valid_openapi_3_1():
 def api_events() -> dict[Path, dict[str, Any]]:
     events = {}
     for path in sorted(EVENTS.rglob("*.json")):
-        if path.parent.name == "custom-message":
-            continue
         events[path] = json.loads(path.read_text())
     return events
 
@@ -398,27 +391,6 @@ def test_openapi_request_schemas_refuse_unknown_fields():
     assert checked >= 10
 
 
-def test_custom_message_events():
-    directory = EVENTS / "custom-message"
-    found = {p.name for p in directory.glob("*.json")}
-    assert found == set(CUSTOM_MESSAGE_EVENTS), f"events/custom-message/: {sorted(found)}"
-    for file_name, trigger in CUSTOM_MESSAGE_EVENTS.items():
-        ev = json.loads((directory / file_name).read_text())
-        assert ev["triggerSource"] == trigger, file_name
-        assert ev["version"] == "1" and ev["userPoolId"] and ev["userName"] and ev["region"], file_name
-        assert set(ev["callerContext"]) == {"awsSdkVersion", "clientId"}, file_name
-        request = ev["request"]
-        assert request["codeParameter"] == "{####}", file_name
-        attrs = request["userAttributes"]
-        for attr in ("sub", "email", "email_verified", "preferred_username", "cognito:user_status"):
-            assert attr in attrs, f"{file_name}: userAttributes.{attr}"
-        assert all(isinstance(v, str) for v in attrs.values()), f"{file_name}: attributes are strings"
-        assert "usernameParameter" in request and "clientMetadata" in request, file_name
-        assert ev["response"] == {"smsMessage": None, "emailMessage": None, "emailSubject": None}
-    admin = json.loads((directory / "admin-create-user.json").read_text())
-    assert admin["request"]["usernameParameter"] == "{username}"
-
-
 # --------------------------------------------------------------- template
 def test_cfn_lint_passes():
     assert CFN_LINT.is_file(), f"{CFN_LINT} not found (the test command installs cfn-lint into .venv)"
@@ -466,20 +438,11 @@ def test_template_keeps_the_security_settings():
     assert policy["MinimumLength"] == 12 and policy["TemporaryPasswordValidityDays"] == 3
     assert not any(policy.get(k) for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
     assert p["UsernameConfiguration"]["CaseSensitive"] is False
-    assert p["EmailConfiguration"]["EmailSendingAccount"] == "DEVELOPER"
-    trigger = p["LambdaConfig"]["CustomMessage"]
-    trigger_lid = trigger["Fn::GetAtt"][0]
-    assert res[trigger_lid]["Metadata"]["BuildProperties"]["Binary"] == "custom-message"
-    permissions = [
-        r["Properties"] for r in res.values()
-        if r.get("Type") == "AWS::Lambda::Permission"
-        and r["Properties"].get("Principal") == "cognito-idp.amazonaws.com"
-    ]
-    assert any(
-        perm["FunctionName"] == {"Fn::GetAtt": [trigger_lid, "Arn"]}
-        and perm.get("SourceArn") == {"Fn::GetAtt": [pool_id, "Arn"]}
-        for perm in permissions
-    ), "Cognito may not invoke the CustomMessage trigger"
+    # No self-service recovery (the public client id would mail codes past our throttles),
+    # no Cognito-sent mail and no trigger: reset codes are the auth function's own.
+    assert p["AccountRecoverySetting"]["RecoveryMechanisms"] == [{"Name": "admin_only", "Priority": 1}]
+    assert "LambdaConfig" not in p and "EmailConfiguration" not in p
+    assert not [r for r in res.values() if r.get("Type") == "AWS::Lambda::Permission"]
 
     groups = {r["Properties"]["GroupName"] for r in res.values() if r.get("Type") == "AWS::Cognito::UserPoolGroup"}
     assert groups == {"admin", "staff"}
@@ -487,7 +450,8 @@ def test_template_keeps_the_security_settings():
     _, client = one("AWS::Cognito::UserPoolClient")
     c = client["Properties"]
     assert c["GenerateSecret"] is False
-    assert set(c["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    # No public password flow: passwords are checked through AdminInitiateAuth (IAM) only.
+    assert set(c["ExplicitAuthFlows"]) == {"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
     assert c["PreventUserExistenceErrors"] == "ENABLED"
     assert c["EnableTokenRevocation"] is True
     minutes = {"minutes": 1, "hours": 60, "days": 1440}[c["TokenValidityUnits"]["AccessToken"]]

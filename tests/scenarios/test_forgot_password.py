@@ -121,14 +121,26 @@ def test_reset_refuses_a_weak_new_password_and_says_why(portal):
     portal.sign_in(family.username, password)
 
 
-def test_a_newer_reset_link_works(portal):
+def test_a_newer_reset_link_works_and_voids_the_older_one(portal):
     family = portal.make_family()
-    start_reset(portal, family)
+    old, _ = start_reset(portal, family)
     code, qid = start_reset(portal, family)
     password = new_password()
+    if old != code:  # one chance in a million that the new code is the old one
+        q = reset_question(portal, family.username, old).json()["question_id"]
+        assert_problem(reset_password(portal, family.username, old, q, family.answers[q], password), 400)
     r = reset_password(portal, family.username, code, qid, family.answers[qid], password)
     assert r.status_code == 204, describe(r)
     portal.sign_in(family.username, password)
+
+
+def test_a_reset_code_works_once(portal):
+    family = portal.make_family()
+    code, qid = start_reset(portal, family)
+    first, second = new_password(), new_password()
+    assert reset_password(portal, family.username, code, qid, family.answers[qid], first).status_code == 204
+    assert_problem(reset_password(portal, family.username, code, qid, family.answers[qid], second), 400)
+    portal.sign_in(family.username, first)
 
 
 # ---------------------------------------------------------------- issue 9: sessions, guessing, throttling
@@ -139,10 +151,8 @@ def refresh(portal, cookie):
 
 
 def other_codes(code: str, n: int) -> list[str]:
-    """`n` different wrong codes: the real one with its last character changed (so a prefix,
-    as moto's codes carry, is kept)."""
-    pool = "0123456789" if code[-1].isdigit() else "abcdefghijklmnopqrstuvwxyz"
-    return [code[:-1] + c for c in pool if c != code[-1].lower()][:n]
+    """`n` different wrong codes: the real one with its last digit changed."""
+    return [code[:-1] + c for c in "0123456789" if c != code[-1]][:n]
 
 
 def test_a_reset_ends_the_sessions_signed_in_before(portal):
@@ -228,3 +238,60 @@ def test_forgot_password_sends_at_most_three_mails_per_username(portal):
     for mail in mails[:3]:
         user, _ = reset_link_in(mail, portal.portal_url)
         assert user.lower() == family.username.lower()
+
+
+# ---------------------------------------------------------------- issue 9 item 14: no way around auth
+
+
+def cognito(portal):
+    import boto3
+
+    return boto3.client(
+        "cognito-idp", endpoint_url=portal.moto_url, region_name="us-east-1",
+        aws_access_key_id="test", aws_secret_access_key="test",
+    )
+
+
+def portal_pool(idp) -> tuple[str, str]:
+    """(pool id, app client id) of the pool the local run provisioned at moto."""
+    pool = next(p["Id"] for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == "portal-local")
+    client = next(c["ClientId"] for c in idp.list_user_pool_clients(UserPoolId=pool, MaxResults=60)["UserPoolClients"])
+    return pool, client
+
+
+def test_the_identity_provider_mails_no_reset_code_past_the_portal(portal):
+    """Cognito's ForgotPassword, called directly with the public client id, would mail a code
+    past our per-username throttle and then accept it without the security question. The
+    pool allows no self-service recovery: only the portal issues codes. The embedded
+    provider has no public interface at all; there, the local run answers a Cognito-shaped
+    call as any unknown path."""
+    family = portal.make_family()
+    before = len(portal.mails_to(family.email))
+    if portal.moto_url is None:
+        r = portal.post("/", json={"ClientId": "portal-local", "Username": family.username},
+                        headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.ForgotPassword"})
+        assert r.status_code in (404, 405), describe(r)
+    else:
+        from botocore.exceptions import ClientError
+
+        idp = cognito(portal)
+        pool, client = portal_pool(idp)
+        users = idp.list_users(UserPoolId=pool, Filter=f'preferred_username = "{family.username}"')["Users"]
+        assert len(users) == 1, users
+        try:
+            idp.forgot_password(ClientId=client, Username=users[0]["Username"])
+            raise AssertionError("Cognito's ForgotPassword answered for the portal's app client")
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "NotAuthorizedException", e.response
+        assert idp.describe_user_pool(UserPoolId=pool)["UserPool"]["AccountRecoverySetting"]["RecoveryMechanisms"] == [
+            {"Name": "admin_only", "Priority": 1}
+        ]
+        flows = set(idp.describe_user_pool_client(UserPoolId=pool, ClientId=client)["UserPoolClient"]["ExplicitAuthFlows"])
+        assert flows == {"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}, flows
+    time.sleep(QUIET_S)
+    assert len(portal.mails_to(family.email)) == before, "a reset mail went out"
+    # The portal's own way still works.
+    code, qid = start_reset(portal, family)
+    password = new_password()
+    assert reset_password(portal, family.username, code, qid, family.answers[qid], password).status_code == 204
+    portal.sign_in(family.username, password)

@@ -46,16 +46,6 @@ PUBLIC_COGNITO = {
     "cognito-idp:GetUser",
 }
 
-# Calls the local run makes only because moto stands in for Cognito: moto answers ForgotPassword
-# with the code in a header instead of running the CustomMessage trigger, so the adapter looks up
-# the email and sends the reset mail itself (adapters/aws/cognito.rs, MOTO_CODE_HEADER). On AWS,
-# Cognito sends it; the auth role needs neither grant for it.
-EMULATOR_ONLY = {
-    ("POST /api/auth/forgot-password", "cognito-idp:AdminGetUser"),
-    ("POST /api/auth/forgot-password", "ses:SendEmail"),
-}
-
-
 class Grant(NamedTuple):
     action: str  # "dynamodb:PutItem"
     on: str  # a table's or the user pool's logical id, or SES_IDENTITY
@@ -66,10 +56,6 @@ class Grant(NamedTuple):
 
 # Grants no scenario can use, with the path that needs each and why the suite cannot get there.
 UNREACHED: dict[tuple[str, Grant], str] = {
-    ("auth", Grant("cognito-idp:AdminSetUserPassword", "UserPool")):
-        "first login's undo: only when storing the security answers fails after Cognito took the "
-        "new password, and the suite cannot make moto's DynamoDB fail one write "
-        "(functions/auth/tests/first_login.rs covers it)",
     ("accounts", Grant("cognito-idp:AdminGetUser", "UserPool")):
         "a creation retried after Cognito created the user but the portal did not finish "
         "(AdminCreateUser answers 'exists', so the user's sub is read back); the suite cannot "
@@ -175,7 +161,7 @@ def calls_by_function(lines: list[dict], routes: dict[str, str], tables: dict[st
         for call in line["sdk_calls"].split():
             action, _, table = call.partition("@")
             service = action.split(":")[0]
-            if (route, action) in EMULATOR_ONLY or action in PUBLIC_COGNITO:
+            if action in PUBLIC_COGNITO:
                 continue
             if service == "dynamodb":
                 assert table in tables, f"{route} called {call}: no table of the template is named {table!r}"
@@ -269,11 +255,12 @@ def test_the_template_is_read_as_it_is_written():
     """The template side on its own: the grants the roles really have, not an empty set."""
     template = load_template()
     roles = function_roles(template)
-    assert set(roles) >= {"auth", "accounts", "profile", "clinics", "web", "custom-message"}
+    assert set(roles) >= {"auth", "accounts", "profile", "clinics", "web"}
     tables = table_ids(template)
     assert set(tables) == {"portal", AUDIT_TABLE}
     grants = {function: role_grants(template, role) for function, role in roles.items()}
     assert Grant("dynamodb:PutItem", tables[AUDIT_TABLE]) in grants["auth"]
     assert Grant("ses:SendEmail", SES_IDENTITY) in grants["accounts"]
+    assert Grant("ses:SendEmail", SES_IDENTITY) in grants["auth"]
     assert Grant("cognito-idp:AdminSetUserPassword", user_pool_id(template)) in grants["auth"]
-    assert grants["web"] == grants["clinics"] == grants["custom-message"] == set()
+    assert grants["web"] == grants["clinics"] == set()

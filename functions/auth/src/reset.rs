@@ -1,16 +1,19 @@
 //! Forgot password. Every answer of these three routes is the same, byte for byte, whether
-//! the username exists or not: the code comes by email to the account's address only.
+//! the username exists or not: the code comes by email to the account's address only. The
+//! code is ours (`store::reset_codes`), and a reset sets the password through the identity
+//! provider's admin call only once the code and the security answer are both right.
 
-use aws_lc_rs::hmac;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::domain::{questions::normalise_answer, GivenPassword, NewPassword, Opaque, QuestionId, SecretHash, Username, QUESTIONS};
 use portal::http::{empty, field, json, json_response};
-use portal::ports::PortError;
+use portal::messages;
+use portal::ports::{Email, PortError};
 use portal::store::accounts::{self, Account, Creation};
 use portal::store::audit::Outcome;
+use portal::store::secret::keyed;
 use portal::store::security::{self, Event};
-use portal::store::throttle;
+use portal::store::{reset_codes, throttle};
 use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
@@ -36,9 +39,9 @@ async fn resettable(app: &App, username: &Username) -> Result<Option<Account>, P
 const NOBODY: &str = "nobody";
 
 /// How long `forgot-password` takes at least. Sending a code costs more than not sending
-/// one (the identity provider builds and sends the email, which we cannot make cheaper for
-/// unknown names), so every answer waits until this much time has passed: the time taken
-/// tells nothing unless the provider is slower than this.
+/// one (a write and an email, which we cannot make as dear for unknown names), so every
+/// answer waits until this much time has passed: the time taken tells nothing unless the
+/// mail service is slower than this.
 const FORGOT_PASSWORD_TAKES: Duration = Duration::from_millis(600);
 
 pub async fn forgot_password(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
@@ -55,26 +58,21 @@ async fn forgot_password_now(app: &App, req: &Request) -> Result<Response<Body>,
     if !throttle::reset_mail_allowed(app.table.as_ref(), &body.username.key()).await? {
         return Ok(empty(StatusCode::ACCEPTED));
     }
-    // Without an account the same call goes out for a user id that exists nowhere: Cognito
-    // (PreventUserExistenceErrors) answers it alike, so the time taken tells little more
-    // than the answer does.
-    let sent = match resettable(app, &body.username).await? {
-        Some(account) => app.identity.forgot_password(&account.user_id, account.username.as_str()).await,
-        None => app.identity.forgot_password(&uuid::Uuid::new_v4().to_string(), body.username.as_str()).await,
-    };
-    // A failure must not change the answer either; the person can ask again.
-    if let Err(e) = sent {
-        tracing::warn!(error = %e, "reset code not sent");
+    let secret = app.secret().await?;
+    // Nothing goes out for a name without a resettable account; the floor hides the time.
+    if let Some(account) = resettable(app, &body.username).await? {
+        // A failure must not change the answer either; the person can ask again.
+        if let Err(e) = send_code(app, secret, account).await {
+            tracing::warn!(error = %e, "reset code not sent");
+        }
     }
     Ok(empty(StatusCode::ACCEPTED))
 }
 
-fn keyed(secret: &[u8], parts: &[&str]) -> [u8; 32] {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
-    let tag = hmac::sign(&key, parts.join("\u{1f}").as_bytes());
-    let mut out = [0u8; 32];
-    out.copy_from_slice(tag.as_ref());
-    out
+async fn send_code(app: &App, secret: &[u8], account: Account) -> Result<(), PortError> {
+    let code = reset_codes::issue(app.table.as_ref(), secret, &account.user_id).await?;
+    let (subject, text) = messages::reset(&app.portal_url, account.username.as_str(), &code);
+    app.mailer.send(&Email { to: account.email, subject, text }).await
 }
 
 /// The question asked for this username and code: one of the account's three, or, for a
@@ -137,7 +135,8 @@ pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, 
     let counter = account.as_ref().map_or_else(|| format!("{NOBODY}#{}", body.username.key()), |a| a.user_id.clone());
     let locked = throttle::reset_locked(table, &counter).await?;
     // Only the question this code was given may be answered: no picking the easiest one.
-    let asked = question_for(app.secret().await?, account.as_ref(), &body.username, code);
+    let secret = app.secret().await?;
+    let asked = question_for(secret, account.as_ref(), &body.username, code);
     let matches = match account.as_ref().and_then(|a| a.answers.iter().find(|(q, _)| *q == asked)) {
         Some((_, hash)) => hash.matches(&answer),
         None => {
@@ -145,13 +144,11 @@ pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, 
             false
         }
     };
+    // Read under the counter's id too: an unknown name costs the same read, and finds nothing.
+    let code_ok = reset_codes::matches(table, secret, &counter, code).await?;
     let account = match account {
-        Some(account) if !locked && matches && asked == body.question_id => account,
+        Some(account) if !locked && matches && code_ok && asked == body.question_id => account,
         _ => {
-            // The identity provider is asked as on the way to success, for a user that
-            // exists nowhere: a wrong answer takes as long as a right one with a wrong
-            // code, so the time taken does not tell which part was wrong.
-            let _ = app.identity.confirm_forgot_password(&uuid::Uuid::new_v4().to_string(), code, password.expose()).await;
             if !locked {
                 throttle::reset_failed(table, &counter).await?;
             }
@@ -160,21 +157,14 @@ pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, 
             return Err(Problem::reset_failed());
         }
     };
-    let target = Some(account.sub.as_str());
-    match app.identity.confirm_forgot_password(&account.user_id, code, password.expose()).await {
-        Ok(()) => {
-            throttle::reset_succeeded(table, &account.user_id).await?;
-            throttle::signin_succeeded(table, &body.username.key()).await?;
-            security::record(app.audit.as_ref(), Event::PasswordReset, None, target, Outcome::Allowed, &request_id).await?;
-            Ok(empty(StatusCode::NO_CONTENT))
-        }
-        Err(PortError::NotAuthorized) => {
-            throttle::reset_failed(table, &account.user_id).await?;
-            security::record(app.audit.as_ref(), Event::PasswordReset, None, target, Outcome::Denied, &request_id).await?;
-            Err(Problem::reset_failed())
-        }
-        Err(e) => Err(e.into()),
-    }
+    // Ends every session of the account. The code is spent after: a retry of a reset whose
+    // answer was lost sets the same password again.
+    app.identity.set_permanent_password(&account.user_id, password.expose()).await?;
+    reset_codes::spend(table, &account.user_id).await?;
+    throttle::reset_succeeded(table, &account.user_id).await?;
+    throttle::signin_succeeded(table, &body.username.key()).await?;
+    security::record(app.audit.as_ref(), Event::PasswordReset, None, Some(&account.sub), Outcome::Allowed, &request_id).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
 }
 
 #[cfg(test)]

@@ -86,7 +86,7 @@ fn embedded(s: &Settings) -> Result<Local, String> {
         }
     };
     let mailer: Arc<dyn Mailer> = outbox.clone();
-    let idp = LocalIdp::new(table.clone(), mailer.clone(), Signer::from_pkcs8(&key)?, &s.portal_url);
+    let idp = LocalIdp::new(table.clone(), Signer::from_pkcs8(&key)?, &s.portal_url);
     let verifier = idp.verifier();
     let audit: Arc<dyn Table> = Arc::new(FileTable::open(s.data_dir.join("audit.json"))?);
     Ok(Local { app: App::new(table, audit, Arc::new(idp), mailer, &s.portal_url), verifier, outbox: Some(outbox), loopback: false })
@@ -175,7 +175,7 @@ async fn ensure_table(client: &dynamodb::Client, name: &str) -> Result<(), Strin
 
 /// The local run's user pool and app client, found by name or made like the template's.
 async fn ensure_user_pool(client: &cognito::Client) -> Result<(String, String), String> {
-    use cognito::types::{AdminCreateUserConfigType, ExplicitAuthFlowsType, PasswordPolicyType, UserPoolPolicyType};
+    use cognito::types::{AccountRecoverySettingType, AdminCreateUserConfigType, ExplicitAuthFlowsType, PasswordPolicyType, RecoveryOptionNameType, RecoveryOptionType, UserPoolPolicyType};
     const NAME: &str = "portal-local";
     let err = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e}");
     let pools = client.list_user_pools().max_results(60).send().await.map_err(|e| err("listing user pools", &cognito::error::DisplayErrorContext(&e)))?;
@@ -195,6 +195,18 @@ async fn ensure_user_pool(client: &cognito::Client) -> Result<(String, String), 
                 .pool_name(NAME)
                 .policies(UserPoolPolicyType::builder().password_policy(policy).build())
                 .admin_create_user_config(AdminCreateUserConfigType::builder().allow_admin_create_user_only(true).build())
+                // As the template: no self-service recovery, reset codes are the portal's.
+                .account_recovery_setting(
+                    AccountRecoverySettingType::builder()
+                        .recovery_mechanisms(
+                            RecoveryOptionType::builder()
+                                .name(RecoveryOptionNameType::AdminOnly)
+                                .priority(1)
+                                .build()
+                                .map_err(|e| err("recovery setting", &e))?,
+                        )
+                        .build(),
+                )
                 .send()
                 .await
                 .map_err(|e| err("creating the user pool", &cognito::error::DisplayErrorContext(&e)))?;
@@ -216,7 +228,7 @@ async fn ensure_user_pool(client: &cognito::Client) -> Result<(String, String), 
         .user_pool_id(&pool_id)
         .client_name(NAME)
         .generate_secret(false)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
         .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
         .prevent_user_existence_errors(cognito::types::PreventUserExistenceErrorTypes::Enabled)
         .send()

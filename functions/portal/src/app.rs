@@ -52,13 +52,7 @@ impl App {
         let ses = aws_sdk_ses::config::Builder::from(sdk).interceptor(RecordAction("ses")).build();
         let mailer: Arc<dyn Mailer> = Arc::new(Ses::new(aws_sdk_ses::Client::from_conf(ses), &settings.mail_from));
         let cognito = aws_sdk_cognitoidentityprovider::config::Builder::from(sdk).interceptor(RecordAction("cognito-idp")).build();
-        let identity = Cognito::new(
-            aws_sdk_cognitoidentityprovider::Client::from_conf(cognito),
-            &settings.user_pool_id,
-            &settings.client_id,
-            mailer.clone(),
-            &settings.portal_url,
-        );
+        let identity = Cognito::new(aws_sdk_cognitoidentityprovider::Client::from_conf(cognito), &settings.user_pool_id, &settings.client_id);
         let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
         let table = Dynamo::new(dynamodb.clone(), &settings.table);
         let audit = Dynamo::new(dynamodb, &settings.audit_table);

@@ -5,8 +5,6 @@ use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime};
 
 pub const CREDENTIALS_SUBJECT: &str = "Portal login information";
 pub const RESET_SUBJECT: &str = "Reset your portal password";
-/// Cognito replaces this with the reset code in the CustomMessage trigger's message.
-pub const CODE_PLACEHOLDER: &str = "{####}";
 
 pub fn credentials(portal_url: &str, username: &str, temporary_password: &str, issued: OffsetDateTime) -> (String, String) {
     let expires = (issued + Duration::days(crate::domain::TemporaryPassword::VALID_DAYS))
@@ -28,11 +26,9 @@ pub fn credentials(portal_url: &str, username: &str, temporary_password: &str, i
     (CREDENTIALS_SUBJECT.to_owned(), text)
 }
 
-/// `<portal>/reset-password?username=<username>&code=<code>`, with the code escaped unless
-/// it is Cognito's placeholder (which Cognito fills in after the trigger ran).
-pub fn reset_link(portal_url: &str, username: &str, code: &str) -> String {
-    let code = if code == CODE_PLACEHOLDER { code.to_owned() } else { escape(code) };
-    format!("{}/reset-password?username={}&code={}", portal_url.trim_end_matches('/'), escape(username), code)
+/// `<portal>/reset-password?username=<username>&code=<code>`.
+fn reset_link(portal_url: &str, username: &str, code: &str) -> String {
+    format!("{}/reset-password?username={}&code={}", portal_url.trim_end_matches('/'), escape(username), escape(code))
 }
 
 pub fn reset(portal_url: &str, username: &str, code: &str) -> (String, String) {
@@ -75,7 +71,6 @@ mod tests {
     #[test]
     fn reset_links() {
         assert_eq!(reset_link("https://p.example/", "j.smith", "123456"), "https://p.example/reset-password?username=j.smith&code=123456");
-        assert_eq!(reset_link("https://p.example", "j", "{####}"), "https://p.example/reset-password?username=j&code={####}");
         assert!(reset_link("https://p.example", "j", "a:b").ends_with("code=a%3Ab"));
     }
 }

@@ -141,7 +141,8 @@ pub trait Identity: Send + Sync {
     async fn create_user(&self, user: &NewUser<'_>) -> PortResult<String>;
     /// A new temporary password; the old one stops working; the user must change it.
     async fn set_temporary_password(&self, user_id: &str, password: &str) -> PortResult<()>;
-    /// Sets a permanent password without a challenge (the bootstrap admin only).
+    /// Sets a permanent password without a challenge (the bootstrap admin, and a password
+    /// reset once `auth` has checked the emailed code and the security answer).
     async fn set_permanent_password(&self, user_id: &str, password: &str) -> PortResult<()>;
     async fn sign_in(&self, user_id: &str, password: &str) -> PortResult<SignIn>;
     async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<Tokens>;
@@ -151,9 +152,6 @@ pub trait Identity: Send + Sync {
     /// Ends every session of the user (a copied session token was seen).
     async fn end_sessions(&self, user_id: &str) -> PortResult<()>;
     async fn change_password(&self, access_token: &str, current: &str, new: &str) -> PortResult<()>;
-    /// Sends the reset code by email (through the CustomMessage trigger in Cognito).
-    async fn forgot_password(&self, user_id: &str, username: &str) -> PortResult<()>;
-    async fn confirm_forgot_password(&self, user_id: &str, code: &str, new_password: &str) -> PortResult<()>;
     /// Disabling also ends every session of the user.
     async fn set_enabled(&self, user_id: &str, enabled: bool) -> PortResult<()>;
     async fn set_username(&self, user_id: &str, username: &str) -> PortResult<()>;

@@ -15,7 +15,9 @@
 //! | idempotency       | IDEM#<sub>#<key>       | IDEM               |
 //! | browser session   | SESSION#<token digest> | SESSION (see `sessions`) |
 //! | sign-in failures  | SIGNIN#<lower name>    | FAILURES           |
-//! | reset attempts    | RESET#<user id>        | <code digest>      |
+//! | reset failures    | RESET#<user id>        | FAILURES           |
+//! | reset code        | RESET#<user id>        | CODE (see `reset_codes`) |
+//! | reset emails      | FORGOT#<lower name>    | MAILS              |
 //! | server secret     | CONFIG                 | SECRET             |
 //!
 //! Audit records and security events live in a table of their own (see `audit`,
@@ -25,6 +27,7 @@ pub mod accounts;
 pub mod audit;
 pub mod idempotency;
 pub mod patients;
+pub mod reset_codes;
 pub mod secret;
 pub mod security;
 pub mod sessions;

@@ -3,6 +3,7 @@
 //! unknown username is asked).
 
 use super::to_item;
+use aws_lc_rs::hmac;
 use crate::ports::{Condition, Key, PortError, PortResult, Table, Write};
 use serde_json::Value;
 
@@ -29,4 +30,13 @@ pub async fn get_or_create(table: &dyn Table) -> PortResult<Vec<u8>> {
         Err(PortError::Conflict) => table.get(&key()).await?.map(read).unwrap_or_else(|| Err(PortError::Internal("secret vanished".into()))),
         Err(e) => Err(e),
     }
+}
+
+/// HMAC-SHA256 under the server secret of the parts, joined by a separator no part holds.
+pub fn keyed(secret: &[u8], parts: &[&str]) -> [u8; 32] {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let tag = hmac::sign(&key, parts.join("\u{1f}").as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    out
 }

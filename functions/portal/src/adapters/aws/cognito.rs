@@ -1,25 +1,21 @@
 //! The `Identity` port on Cognito. The Cognito user name is our immutable user id; the
 //! office-assigned username is kept in `preferred_username`, and mapped in DynamoDB.
+//!
+//! Passwords are checked only through the IAM-signed admin flows: the app client allows no
+//! public password flow and the pool allows no self-service recovery, so the public client
+//! id (it is in every access token) cannot be used to guess passwords or mail reset codes
+//! past the `auth` function's throttles and security question.
 
 use super::port_error;
-use crate::messages;
-use crate::ports::{Email, Identity, Mailer, NewUser, PortError, PortResult, SignIn, Tokens};
+use crate::ports::{Identity, NewUser, PortError, PortResult, SignIn, Tokens};
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType, MessageActionType};
 use aws_sdk_cognitoidentityprovider::Client;
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
-use std::sync::{Arc, Mutex};
 
 pub struct Cognito {
     client: Client,
     pool_id: String,
     client_id: String,
-    mailer: Arc<dyn Mailer>,
-    portal_url: String,
 }
 
 const NOT_AUTHORIZED: &[&str] = &[
@@ -50,29 +46,9 @@ fn tokens(result: Option<AuthenticationResultType>) -> PortResult<Tokens> {
     })
 }
 
-/// moto (the AWS emulator the tests run against) answers ForgotPassword with the code in
-/// this header instead of invoking the CustomMessage trigger and sending mail. Real Cognito
-/// never sets it. When it is there we send the email the trigger would have shaped.
-const MOTO_CODE_HEADER: &str = "x-moto-forgot-password-confirmation-code";
-
-#[derive(Debug, Clone, Default)]
-struct CaptureEmulatorCode(Arc<Mutex<Option<String>>>);
-
-impl Intercept for CaptureEmulatorCode {
-    fn name(&self) -> &'static str {
-        "CaptureEmulatorCode"
-    }
-    fn read_after_transmit(&self, ctx: &BeforeDeserializationInterceptorContextRef<'_>, _: &RuntimeComponents, _: &mut ConfigBag) -> Result<(), BoxError> {
-        if let (Some(code), Ok(mut slot)) = (ctx.response().headers().get(MOTO_CODE_HEADER), self.0.lock()) {
-            *slot = Some(code.to_owned());
-        }
-        Ok(())
-    }
-}
-
 impl Cognito {
-    pub fn new(client: Client, pool_id: impl Into<String>, client_id: impl Into<String>, mailer: Arc<dyn Mailer>, portal_url: &str) -> Self {
-        Cognito { client, pool_id: pool_id.into(), client_id: client_id.into(), mailer, portal_url: portal_url.to_owned() }
+    pub fn new(client: Client, pool_id: impl Into<String>, client_id: impl Into<String>) -> Self {
+        Cognito { client, pool_id: pool_id.into(), client_id: client_id.into() }
     }
 
     /// One attribute of a user (`sub`, `email`, ...).
@@ -159,9 +135,10 @@ impl Identity for Cognito {
     async fn sign_in(&self, user_id: &str, password: &str) -> PortResult<SignIn> {
         let out = self
             .client
-            .initiate_auth()
+            .admin_initiate_auth()
+            .user_pool_id(&self.pool_id)
             .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_flow(AuthFlowType::AdminUserPasswordAuth)
             .auth_parameters("USERNAME", user_id)
             .auth_parameters("PASSWORD", password)
             .send()
@@ -179,7 +156,8 @@ impl Identity for Cognito {
     async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<Tokens> {
         let out = self
             .client
-            .respond_to_auth_challenge()
+            .admin_respond_to_auth_challenge()
+            .user_pool_id(&self.pool_id)
             .client_id(&self.client_id)
             .challenge_name(ChallengeNameType::NewPasswordRequired)
             .session(session)
@@ -225,39 +203,6 @@ impl Identity for Cognito {
             .map_err(err)?;
         // The token is still good for this one call: every session ends, this one too.
         self.sign_out(access_token).await
-    }
-
-    async fn forgot_password(&self, user_id: &str, username: &str) -> PortResult<()> {
-        let capture = CaptureEmulatorCode::default();
-        self.client
-            .forgot_password()
-            .client_id(&self.client_id)
-            .username(user_id)
-            .customize()
-            .interceptor(capture.clone())
-            .send()
-            .await
-            .map_err(err)?;
-        let code = capture.0.lock().ok().and_then(|mut c| c.take());
-        if let Some(code) = code {
-            let to = self.attribute(user_id, "email").await?;
-            let (subject, text) = messages::reset(&self.portal_url, username, &code);
-            self.mailer.send(&Email { to, subject, text }).await?;
-        }
-        Ok(())
-    }
-
-    async fn confirm_forgot_password(&self, user_id: &str, code: &str, new_password: &str) -> PortResult<()> {
-        self.client
-            .confirm_forgot_password()
-            .client_id(&self.client_id)
-            .username(user_id)
-            .confirmation_code(code)
-            .password(new_password)
-            .send()
-            .await
-            .map_err(err)?;
-        self.admin_sign_out(user_id).await
     }
 
     async fn set_enabled(&self, user_id: &str, enabled: bool) -> PortResult<()> {

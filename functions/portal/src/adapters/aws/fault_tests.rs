@@ -69,15 +69,15 @@ async fn dynamodb_conditional_failures_are_conflicts_single_and_in_transactions(
 
 #[tokio::test]
 async fn cognito_too_many_requests_is_unavailable() {
-    let rule = mock!(cognito::Client::initiate_auth).then_http_response(|| json_error("TooManyRequestsException"));
+    let rule = mock!(cognito::Client::admin_initiate_auth).then_http_response(|| json_error("TooManyRequestsException"));
     let client = mock_client!(cognito, RuleMode::MatchAny, [&rule], |c| c.retry_config(RetryConfig::disabled()));
-    let idp = Cognito::new(client, "pool", "client", Arc::new(crate::adapters::embedded::Outbox::new(tmp(), "p@example.org").unwrap()), "http://x");
+    let idp = Cognito::new(client, "pool", "client");
     let err = idp.sign_in("user", "pw").await.unwrap_err();
     assert!(matches!(err, PortError::Unavailable(_)), "{err:?}");
 
-    let wrong = mock!(cognito::Client::initiate_auth).then_http_response(|| json_error("NotAuthorizedException"));
+    let wrong = mock!(cognito::Client::admin_initiate_auth).then_http_response(|| json_error("NotAuthorizedException"));
     let client = mock_client!(cognito, RuleMode::MatchAny, [&wrong], |c| c.retry_config(RetryConfig::disabled()));
-    let idp = Cognito::new(client, "pool", "client", Arc::new(crate::adapters::embedded::Outbox::new(tmp(), "p@example.org").unwrap()), "http://x");
+    let idp = Cognito::new(client, "pool", "client");
     assert_eq!(idp.sign_in("user", "pw").await, Err(PortError::NotAuthorized));
 }
 
@@ -87,10 +87,6 @@ async fn ses_message_rejected_is_rejected() {
     let client = mock_client!(ses, RuleMode::MatchAny, [&rule], |c| c.retry_config(RetryConfig::disabled()));
     let err = Ses::new(client, "p@example.org").send(&Email { to: "a@example.org".into(), subject: "s".into(), text: "t".into() }).await.unwrap_err();
     assert_eq!(err, PortError::Rejected("MessageRejected".into()));
-}
-
-fn tmp() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("portal-test-{}", uuid::Uuid::new_v4()))
 }
 
 /// SES rejects the first credential email: the office gets a 503 saying to send the same

@@ -4,8 +4,7 @@
 
 use crate::domain::SecretHash;
 use crate::jwt::{Signer, Verifier};
-use crate::messages;
-use crate::ports::{Condition, Email, Identity, Item, Key, Mailer, NewUser, PortError, PortResult, SignIn, Table, Tokens, Write};
+use crate::ports::{Condition, Identity, Item, Key, NewUser, PortError, PortResult, SignIn, Table, Tokens, Write};
 use crate::store::{from_item, now, sha256_hex, sk_of, to_item};
 use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -17,7 +16,6 @@ pub const ACCESS_TOKEN_SECS: i64 = 15 * 60;
 pub const REFRESH_TOKEN_SECS: i64 = 24 * 3600;
 /// Cognito's longest auth session (AuthSessionValidity): time to pick a password and questions.
 const SESSION_SECS: i64 = 15 * 60;
-const RESET_CODE_SECS: i64 = 3600;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct User {
@@ -30,18 +28,14 @@ struct User {
     /// Cognito's FORCE_CHANGE_PASSWORD: the password is temporary and expires.
     temporary_until: Option<i64>,
     enabled: bool,
-    reset_code: Option<SecretHash>,
-    reset_until: Option<i64>,
     version: u64,
 }
 
 pub struct LocalIdp {
     table: Arc<dyn Table>,
-    mailer: Arc<dyn Mailer>,
     signer: Signer,
     issuer: String,
     client_id: String,
-    portal_url: String,
 }
 
 fn user_pk(user_id: &str) -> String {
@@ -60,14 +54,12 @@ fn hash(secret: &str) -> PortResult<SecretHash> {
 impl LocalIdp {
     pub const CLIENT_ID: &'static str = "portal-local";
 
-    pub fn new(table: Arc<dyn Table>, mailer: Arc<dyn Mailer>, signer: Signer, portal_url: &str) -> Self {
+    pub fn new(table: Arc<dyn Table>, signer: Signer, portal_url: &str) -> Self {
         LocalIdp {
             table,
-            mailer,
             signer,
             issuer: format!("{}/local-idp", portal_url.trim_end_matches('/')),
             client_id: Self::CLIENT_ID.into(),
-            portal_url: portal_url.to_owned(),
         }
     }
 
@@ -159,8 +151,6 @@ impl Identity for LocalIdp {
             password: hash(new.temporary_password)?,
             temporary_until: Some(now() + crate::domain::TemporaryPassword::VALID_DAYS * 86400),
             enabled: true,
-            reset_code: None,
-            reset_until: None,
             version: 0,
         };
         let item = to_item(&user_key(&user.user_id), &user, None)?;
@@ -263,40 +253,6 @@ impl Identity for LocalIdp {
         self.save_ending_sessions(&user).await
     }
 
-    async fn forgot_password(&self, user_id: &str, username: &str) -> PortResult<()> {
-        let Some(mut user) = self.user(user_id).await? else {
-            // As much work as for a real user, as Cognito answers unknown users alike.
-            SecretHash::burn("no such user");
-            return Ok(());
-        };
-        let digits = crate::domain::random_bytes::<4>();
-        let code = format!("{:06}", u32::from_le_bytes(digits) % 1_000_000);
-        user.reset_code = Some(hash(&code)?);
-        user.reset_until = Some(now() + RESET_CODE_SECS);
-        self.save(&user, vec![]).await?;
-        // Cognito builds this email with our CustomMessage trigger; the same words here.
-        let (subject, text) = messages::reset(&self.portal_url, username, &code);
-        self.mailer.send(&Email { to: user.email.clone(), subject, text }).await
-    }
-
-    async fn confirm_forgot_password(&self, user_id: &str, code: &str, new_password: &str) -> PortResult<()> {
-        let Some(mut user) = self.user(user_id).await? else {
-            // As much hashing as a real user's code check and new password.
-            SecretHash::burn(code);
-            SecretHash::burn(new_password);
-            return Err(PortError::NotAuthorized);
-        };
-        let valid = user.reset_until.is_some_and(|t| t > now()) && user.reset_code.as_ref().is_some_and(|h| h.matches(code));
-        if !valid {
-            return Err(PortError::NotAuthorized);
-        }
-        user.password = hash(new_password)?;
-        user.temporary_until = None;
-        user.reset_code = None;
-        user.reset_until = None;
-        self.save_ending_sessions(&user).await
-    }
-
     async fn set_enabled(&self, user_id: &str, enabled: bool) -> PortResult<()> {
         let mut user = self.require(user_id).await?;
         user.enabled = enabled;
@@ -321,9 +277,8 @@ mod tests {
 
     async fn idp() -> (LocalIdp, Arc<dyn Table>) {
         let table: Arc<dyn Table> = Arc::new(FileTable::in_memory());
-        let outbox = Arc::new(crate::adapters::embedded::Outbox::new(std::env::temp_dir().join(format!("idp-{}", uuid::Uuid::new_v4())), "p@example.org").unwrap());
         let signer = Signer::from_pkcs8(&Signer::generate_pkcs8().unwrap()).unwrap();
-        let idp = LocalIdp::new(table.clone(), outbox, signer, "http://x");
+        let idp = LocalIdp::new(table.clone(), signer, "http://x");
         idp.create_user(&NewUser { user_id: "u1", email: "a@example.org", username: "fam", temporary_password: "temporary-pass-123", groups: &[] })
             .await
             .unwrap();
