@@ -1,9 +1,9 @@
 //! "Security events" for the hospital's admins: sign-ins, lock-outs, password changes and
 //! resets, and what the office did to accounts, newest first, with the accounts by username.
 
-use crate::scope::Scope;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use portal::access::office::Scope;
 use portal::http::{json_response, Caller};
 use portal::store::{accounts, security};
 use portal::trail;

@@ -6,45 +6,42 @@
 mod events;
 mod links;
 mod patients;
-mod scope;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use portal::access::office::{not_yourself, target_account, Scope, Target};
 use portal::domain::{Clinic, EmailAddress, PersonName, Role, Username};
 use portal::http::{empty, field, idempotency_key, json, json_response, serve, Caller};
 use portal::onboarding::{self, NewAccount};
 use portal::ports::PortError;
+use portal::routes::accounts::Endpoint;
 use portal::store::accounts::{self, Account, UsernameRecord};
-use portal::store::audit::Outcome;
+use portal::store::audit::{Action, Outcome};
 use portal::store::security::{self, Event};
 use portal::store::{audit, patients as stored};
 use portal::{App, Problem};
-use scope::{target_account, Scope, Target};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 
-pub use portal::routes::ACCOUNTS as ROUTES;
-
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    serve(ROUTES, req, |route, params, req| async move {
+    serve(req, |endpoint, params, req| async move {
         let caller = Caller::from_request(&req)?;
         let (caller, params, req) = (&caller, &params, &req);
-        match route.path {
-            "/api/admin/staff" => create_staff(app, caller, req).await,
-            "/api/admin/patients" => patients::create(app, caller, req).await,
-            "/api/admin/patients/search" => patients::search(app, caller, req).await,
-            "/api/admin/patients/{patient_id}/audit" => patients::audit_trail(app, caller, params, req).await,
-            "/api/admin/accounts" => links::create_account(app, caller, req).await,
-            "/api/admin/accounts/{username}" => find_account(app, caller, params).await,
-            "/api/admin/accounts/{username}/resend-credentials" => resend(app, caller, params).await,
-            "/api/admin/accounts/{username}/username" => change_username(app, caller, params, req).await,
-            "/api/admin/accounts/{username}/disable" => set_enabled(app, caller, params, false).await,
-            "/api/admin/accounts/{username}/enable" => set_enabled(app, caller, params, true).await,
-            "/api/admin/accounts/{username}/patients" => links::link(app, caller, params, req).await,
-            "/api/admin/accounts/{username}/patients/{patient_id}" => links::unlink(app, caller, params).await,
-            "/api/admin/security-events" => events::page(app, caller, req).await,
-            _ => Err(Problem::internal()),
+        match endpoint {
+            Endpoint::CreateStaff => create_staff(app, caller, req).await,
+            Endpoint::CreatePatient => patients::create(app, caller, req).await,
+            Endpoint::SearchPatients => patients::search(app, caller, req).await,
+            Endpoint::AuditTrail => patients::audit_trail(app, caller, params, req).await,
+            Endpoint::CreateAccount => links::create_account(app, caller, req).await,
+            Endpoint::FindAccount => find_account(app, caller, params).await,
+            Endpoint::ResendCredentials => resend(app, caller, params).await,
+            Endpoint::ChangeUsername => change_username(app, caller, params, req).await,
+            Endpoint::Disable => set_enabled(app, caller, params, false).await,
+            Endpoint::Enable => set_enabled(app, caller, params, true).await,
+            Endpoint::Link => links::link(app, caller, params, req).await,
+            Endpoint::Unlink => links::unlink(app, caller, params).await,
+            Endpoint::SecurityEvents => events::page(app, caller, req).await,
         }
     })
     .await
@@ -88,7 +85,8 @@ async fn create_staff(app: &App, caller: &Caller, req: &Request) -> Result<Respo
             link: None,
         };
         let account = onboarding::create(app, &new).await?;
-        security::record(app.audit.as_ref(), Event::AccountCreate, Some(&caller.sub), Some(&account.sub), Outcome::Allowed, &caller.request_id).await?;
+        security::record(app.audit.as_ref(), Event::AccountCreate, Some(&caller.sub), Some(&account.sub), Outcome::Allowed, &caller.request_id)
+            .await?;
         Ok((StatusCode::CREATED, json!({ "username": account.username, "email": account.email, "role": role, "clinics": account.clinics })))
     })
     .await
@@ -111,14 +109,8 @@ async fn find_account(app: &App, caller: &Caller, params: &HashMap<String, Strin
         entry["relationship"] = json!(links.iter().find(|l| l.patient_id == patient.id).map(|l| l.relationship));
         shown.push(entry);
     }
-    audit::record_many(app.audit.as_ref(), caller, &reads, "account.read").await?;
-    let kind = if account.roles.contains(&Role::Admin) {
-        "admin"
-    } else if account.roles.contains(&Role::Staff) {
-        "staff"
-    } else {
-        "family"
-    };
+    audit::record_many(app.audit.as_ref(), caller, &reads, Action::AccountRead).await?;
+    let kind = account.kind();
     Ok(json_response(
         StatusCode::OK,
         &json!({
@@ -190,15 +182,4 @@ async fn set_enabled(app: &App, caller: &Caller, params: &HashMap<String, String
         Ok(empty(StatusCode::NO_CONTENT))
     })
     .await
-}
-
-/// Nobody disables or renames their own account: an admin doing so could leave the
-/// hospital with no admin who can sign in (and `admin` exists, so a restart would not
-/// make one). Another admin does it. As only an enabled admin can disable an admin, this
-/// alone keeps one enabled admin.
-fn not_yourself(caller: &Caller, account: &portal::store::accounts::Account, what: &str) -> Result<(), Problem> {
-    if account.sub == caller.sub {
-        return Err(Problem::forbidden_because(format!("You cannot {what}. Ask another administrator.")));
-    }
-    Ok(())
 }

@@ -2,17 +2,17 @@
 //! patient, and the office links it to more (a parent of several children keeps one
 //! sign-in) or unlinks it. The age rules of `portal::access` decide which links may exist.
 
-use crate::scope::{family_target, Target};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use portal::access::office::{family_target, Target};
 use portal::access::{self, may_link, Grant, Who};
 use portal::domain::{EmailAddress, PatientId, Relationship, Username};
 use portal::http::{empty, field, idempotency_key, json, json_response, Caller};
 use portal::onboarding::{self, NewAccount};
 use portal::ports::PortError;
-use portal::store::audit::Outcome;
-use portal::store::security::{self, Event};
 use portal::store::accounts::{self, Account, PatientLink};
+use portal::store::audit::{Action, Outcome};
+use portal::store::security::{self, Event};
 use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
@@ -54,14 +54,15 @@ pub async fn create_account(app: &App, caller: &Caller, req: &Request) -> Result
     let body: NewFamilyAccount = json(req)?;
     let relationship = field("relationship", Relationship::parse(&body.relationship))?;
     let idem = idempotency_key(req)?;
-    access::change(app, caller, &body.patient_id.to_string(), Who::Office, "account.link", None, async |grant| {
+    access::change(app, caller, &body.patient_id.to_string(), Who::Office, Action::AccountLink, None, async |grant| {
         let patient_id = grant.patient.id;
         portal::store::idempotency::once(app.table.as_ref(), &caller.sub, idem, req.body(), || async {
             check_link(app, grant, None, relationship).await?;
             let link = PatientLink { patient_id, relationship };
             let new = NewAccount::family(body.username.clone(), body.email.clone(), Some(link));
             let account = onboarding::create(app, &new).await?;
-            security::record(app.audit.as_ref(), Event::AccountCreate, Some(&caller.sub), Some(&account.sub), Outcome::Allowed, &caller.request_id).await?;
+            security::record(app.audit.as_ref(), Event::AccountCreate, Some(&caller.sub), Some(&account.sub), Outcome::Allowed, &caller.request_id)
+                .await?;
             Ok((
                 StatusCode::CREATED,
                 json!({ "username": account.username, "email": account.email, "patient_id": patient_id, "relationship": relationship }),
@@ -87,7 +88,7 @@ pub async fn link(app: &App, caller: &Caller, params: &HashMap<String, String>, 
     let body: NewLink = json(req)?;
     let Target { account, links, .. } = family_target(app, caller, params).await?;
     let relationship = field("relationship", Relationship::parse(&body.relationship))?;
-    access::change(app, caller, &body.patient_id.to_string(), Who::Office, "account.link", None, async |grant| {
+    access::change(app, caller, &body.patient_id.to_string(), Who::Office, Action::AccountLink, None, async |grant| {
         match links.iter().find(|l| l.patient_id == grant.patient.id) {
             Some(l) if l.relationship == relationship => {}
             Some(_) => return Err(Problem::conflict("This account is already linked to this patient with another relationship. Unlink it first.")),
@@ -98,10 +99,7 @@ pub async fn link(app: &App, caller: &Caller, params: &HashMap<String, String>, 
                     .map_err(own_taken)?;
             }
         }
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({ "username": account.username, "patient_id": grant.patient.id, "relationship": relationship }),
-        ))
+        Ok(json_response(StatusCode::CREATED, &json!({ "username": account.username, "patient_id": grant.patient.id, "relationship": relationship })))
     })
     .await
 }
@@ -110,7 +108,7 @@ pub async fn link(app: &App, caller: &Caller, params: &HashMap<String, String>, 
 pub async fn unlink(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Response<Body>, Problem> {
     let Target { account, links, .. } = family_target(app, caller, params).await?;
     let raw = params.get("patient_id").map(String::as_str).unwrap_or_default();
-    access::change(app, caller, raw, Who::Office, "account.unlink", None, async |grant| {
+    access::change(app, caller, raw, Who::Office, Action::AccountUnlink, None, async |grant| {
         if let Some(l) = links.iter().find(|l| l.patient_id == grant.patient.id) {
             accounts::unlink(app.table.as_ref(), &account.sub, l).await?;
         }

@@ -1,18 +1,18 @@
 //! What the office does with patients: register them, search their clinics' patients, and
 //! read a patient's audit trail.
 
-use crate::scope::Scope;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use portal::access::office::Scope;
 use portal::access::{self, Who};
 use portal::domain::{BirthDate, Clinic, Mrn, PatientId, PersonName};
 use portal::http::{field, idempotency_key, json, json_response, Caller, Paging};
 use portal::ports::PageOf;
 use portal::ports::PortError;
-use portal::store::audit::{self, Outcome};
+use portal::store::audit::{self, Action, Outcome};
 use portal::store::idempotency;
-use portal::store::patients::{self as stored, fold, Found, Patient, NAME_SEPARATOR};
-use portal::trail::{self, Reader};
+use portal::store::patients::{self as stored, fold, Found, Lookup, Patient};
+use portal::trail;
 use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
@@ -50,7 +50,7 @@ pub async fn create(app: &App, caller: &Caller, req: &Request) -> Result<Respons
             PortError::Conflict => Problem::conflict("A patient with this MRN is already registered in this clinic."),
             other => other.into(),
         })?;
-        audit::record(app.audit.as_ref(), caller, &acting, &patient.id, "patient.create", Outcome::Allowed).await?;
+        audit::record(app.audit.as_ref(), caller, &acting, &patient.id, Action::PatientCreate, Outcome::Allowed).await?;
         Ok((StatusCode::CREATED, patient_json(&patient)))
     })
     .await?;
@@ -60,13 +60,13 @@ pub async fn create(app: &App, caller: &Caller, req: &Request) -> Result<Respons
             .ok()
             .and_then(|b| b["id"].as_str().and_then(|id| PatientId::parse(id).ok()))
             .ok_or_else(Problem::internal)?;
-        audit::record(app.audit.as_ref(), caller, &acting, &shown, "patient.create", Outcome::Replayed).await?;
+        audit::record(app.audit.as_ref(), caller, &acting, &shown, Action::PatientCreate, Outcome::Replayed).await?;
     }
     Ok(res)
 }
 
-/// What a search looks for, as the start of the sort keys of the clinics' patient index.
-fn index_prefix(query: &str) -> Result<String, Problem> {
+/// What a search looks for: a date of birth, an MRN or a name.
+fn lookup(query: &str) -> Result<Lookup, Problem> {
     let q = query.trim();
     let bad = |why: &str| Problem::invalid("query", format!("query {why}."));
     if q.chars().count() < 2 || q.chars().count() > 100 || q.chars().any(char::is_control) {
@@ -78,11 +78,11 @@ fn index_prefix(query: &str) -> Result<String, Problem> {
         _ => q.to_owned(),
     };
     if let Ok(date) = BirthDate::parse(&iso) {
-        return Ok(format!("DOB#{}#", String::from(date)));
+        return Ok(Lookup::BirthDate(date));
     }
     if q.chars().any(|c| c.is_ascii_digit()) {
         let mrn = Mrn::parse(q).map_err(|_| bad("with digits must be an MRN or a date of birth written YYYY-MM-DD or MM/DD/YYYY"))?;
-        return Ok(format!("MRN#{}#", String::from(mrn).to_uppercase()));
+        return Ok(Lookup::Mrn(mrn));
     }
     if fold(q).chars().filter(|c| c.is_alphanumeric()).count() < 2 {
         return Err(bad("must be 2 to 100 characters: a name, a date of birth or an MRN"));
@@ -100,10 +100,7 @@ fn index_prefix(query: &str) -> Result<String, Problem> {
     if family.is_empty() {
         return Err(bad("must name the family name"));
     }
-    Ok(match given {
-        Some(given) => format!("NAME#{family}{NAME_SEPARATOR}{given}"),
-        None => format!("NAME#{family}"),
-    })
+    Ok(Lookup::Name { family, given })
 }
 
 #[derive(Deserialize)]
@@ -122,7 +119,7 @@ pub async fn search(app: &App, caller: &Caller, req: &Request) -> Result<Respons
     let scope = Scope::of(app, caller).await?;
     let body: Search = json(req)?;
     let paging = Paging::parse(body.limit.map(Some), body.cursor.as_deref(), 20, 50)?;
-    let prefix = index_prefix(&body.query)?;
+    let prefix = lookup(&body.query)?.prefix();
     let page = PageOf { prefix: &prefix, after: paging.after.as_deref(), limit: paging.limit + 1, newest_first: false };
     if !page.after_in_range() {
         return Err(Problem::invalid("cursor", "cursor belongs to another search."));
@@ -134,7 +131,7 @@ pub async fn search(app: &App, caller: &Caller, req: &Request) -> Result<Respons
     found.sort_by(|a, b| a.0.cmp(&b.0));
     found.truncate(paging.limit + 1);
     let reads: Vec<_> = found.iter().take(paging.limit).filter_map(|(_, f)| scope.acting(&f.clinic).map(|a| (a, f.id))).collect();
-    audit::record_many(app.audit.as_ref(), caller, &reads, "patient.search").await?;
+    audit::record_many(app.audit.as_ref(), caller, &reads, Action::PatientSearch).await?;
     Ok(json_response(StatusCode::OK, &paging.answer(found)))
 }
 
@@ -142,25 +139,28 @@ pub async fn search(app: &App, caller: &Caller, req: &Request) -> Result<Respons
 pub async fn audit_trail(app: &App, caller: &Caller, params: &HashMap<String, String>, req: &Request) -> Result<Response<Body>, Problem> {
     let paging = trail::paging(req)?;
     let raw = params.get("patient_id").map(String::as_str).unwrap_or_default();
-    let grant = access::patient(app, caller, raw, Who::Office, "audit.read").await?;
-    let page = trail::page(app, caller, &grant.patient.id, &paging, Reader::Office).await?;
+    let grant = access::patient(app, caller, raw, Who::Office, Action::AuditRead).await?;
+    let page = trail::page(app, caller, &grant.patient.id, &paging, Who::Office).await?;
     Ok(json_response(StatusCode::OK, &page))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::index_prefix;
+    use super::{lookup, Lookup};
+    use portal::domain::{BirthDate, Mrn};
 
     #[test]
-    fn queries_become_index_prefixes() {
-        assert_eq!(index_prefix("Smi").unwrap(), "NAME#smi");
-        assert_eq!(index_prefix("Smith, Jo").unwrap(), "NAME#smith\u{1}jo");
-        assert_eq!(index_prefix("Mary Ann  Smith").unwrap(), "NAME#smith\u{1}mary ann");
-        assert_eq!(index_prefix("2015-03-09").unwrap(), "DOB#2015-03-09#");
-        assert_eq!(index_prefix("3/9/2015").unwrap(), "DOB#2015-03-09#");
-        assert_eq!(index_prefix("ab123").unwrap(), "MRN#AB123#");
+    fn queries_become_lookups() {
+        let name = |family: &str, given: Option<&str>| Lookup::Name { family: family.into(), given: given.map(Into::into) };
+        assert_eq!(lookup("Smi").unwrap(), name("smi", None));
+        assert_eq!(lookup("Smith, Jo").unwrap(), name("smith", Some("jo")));
+        assert_eq!(lookup("Mary Ann  Smith").unwrap(), name("smith", Some("mary ann")));
+        let date = Lookup::BirthDate(BirthDate::parse("2015-03-09").unwrap());
+        assert_eq!(lookup("2015-03-09").unwrap(), date);
+        assert_eq!(lookup("3/9/2015").unwrap(), date);
+        assert_eq!(lookup("ab123").unwrap(), Lookup::Mrn(Mrn::parse("ab123").unwrap()));
         for bad in ["a", "#a", "a#", " a ,", "12-34", ", Jo", &"x".repeat(101)] {
-            assert!(index_prefix(bad).is_err(), "{bad}");
+            assert!(lookup(bad).is_err(), "{bad}");
         }
     }
 }

@@ -4,12 +4,13 @@
 use crate::signin::{answers, AnswerIn};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use portal::access::{self, caller_account, link_holds, Acting};
+use portal::access::{self, caller_account, link_holds};
+use portal::domain::Acting;
 use portal::domain::{GivenPassword, NewPassword};
 use portal::http::{bearer_token, clear_refresh_cookie, empty, field, json, json_response, Caller};
 use portal::ports::{PortError, PortResult};
 use portal::store::accounts::{self, Account};
-use portal::store::audit::{self, Outcome};
+use portal::store::audit::{self, Action, Outcome};
 use portal::store::security::{self, Event};
 use portal::store::{patients, throttle};
 use portal::{App, Problem};
@@ -33,7 +34,7 @@ pub async fn get(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
             list.push(json!({ "id": p.id, "given_name": p.given_name, "relationship": link.relationship }));
         }
     }
-    audit::record_many(app.audit.as_ref(), &caller, &reads, "account.read").await?;
+    audit::record_many(app.audit.as_ref(), &caller, &reads, Action::AccountRead).await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({ "username": account.username, "email": account.email, "roles": account.roles, "clinics": account.clinics, "patients": list }),

@@ -7,28 +7,26 @@ mod signin;
 
 use lambda_http::{Body, Request, Response};
 use portal::http::serve;
+use portal::routes::auth::Endpoint;
 use portal::{App, Problem};
 
-pub use portal::routes::AUTH as ROUTES;
-
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    serve(ROUTES, req, |route, _, req| async move { dispatch(app, route.path, &req).await }).await
+    serve(req, |endpoint, _, req| async move { dispatch(app, endpoint, &req).await }).await
 }
 
-async fn dispatch(app: &App, path: &str, req: &Request) -> Result<Response<Body>, Problem> {
-    match path {
-        "/api/auth/security-questions" => Ok(signin::security_questions()),
-        "/api/auth/login" => signin::login(app, req).await,
-        "/api/auth/first-login" => signin::first_login(app, req).await,
-        "/api/auth/refresh" => signin::refresh(app, req).await,
-        "/api/auth/logout" => signin::logout(app, req).await,
-        "/api/auth/forgot-password" => reset::forgot_password(app, req).await,
-        "/api/auth/reset-question" => reset::reset_question(app, req).await,
-        "/api/auth/reset-password" => reset::reset_password(app, req).await,
-        "/api/account" => account::get(app, req).await,
-        "/api/account/password" => account::change_password(app, req).await,
-        "/api/account/security-questions" if req.method() == "GET" => account::security_questions(app, req).await,
-        "/api/account/security-questions" => account::change_security_questions(app, req).await,
-        _ => Err(Problem::internal()),
+async fn dispatch(app: &App, endpoint: Endpoint, req: &Request) -> Result<Response<Body>, Problem> {
+    match endpoint {
+        Endpoint::SecurityQuestions => Ok(signin::security_questions()),
+        Endpoint::Login => signin::login(app, req).await,
+        Endpoint::FirstLogin => signin::first_login(app, req).await,
+        Endpoint::Refresh => signin::refresh(app, req).await,
+        Endpoint::Logout => signin::logout(app, req).await,
+        Endpoint::ForgotPassword => reset::forgot_password(app, req).await,
+        Endpoint::ResetQuestion => reset::reset_question(app, req).await,
+        Endpoint::ResetPassword => reset::reset_password(app, req).await,
+        Endpoint::Account => account::get(app, req).await,
+        Endpoint::ChangePassword => account::change_password(app, req).await,
+        Endpoint::OwnQuestions => account::security_questions(app, req).await,
+        Endpoint::ChangeOwnQuestions => account::change_security_questions(app, req).await,
     }
 }

@@ -132,10 +132,8 @@ pub async fn first_login(app: &App, req: &Request) -> Result<Response<Body>, Pro
     let password = field("new_password", NewPassword::parse(body.new_password.expose(), &[body.username.as_str()]))?;
     let answers = answers(&body.security_questions)?;
     let table = app.table.as_ref();
-    let rec = accounts::get_username(table, &body.username)
-        .await?
-        .filter(|r| r.creation != Creation::Reserved)
-        .ok_or_else(Problem::sign_in_failed)?;
+    let rec =
+        accounts::get_username(table, &body.username).await?.filter(|r| r.creation != Creation::Reserved).ok_or_else(Problem::sign_in_failed)?;
     let sub = rec.sub.clone().ok_or_else(Problem::sign_in_failed)?;
     // The challenge is answered first: only someone holding a valid session may set answers.
     let request_id = http::request_id(req);

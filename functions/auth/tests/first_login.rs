@@ -34,7 +34,8 @@ impl Table for AccountWritesFail {
         self.inner.page(pk, page).await
     }
     async fn write(&self, writes: Vec<Write>) -> PortResult<()> {
-        let touches_account = writes.iter().any(|w| matches!(w, Write::Put { item, .. } if item["sk"] == "ACCOUNT"));
+        let account_sk = portal::store::accounts::account_key("any").sk;
+        let touches_account = writes.iter().any(|w| matches!(w, Write::Put { item, .. } if item["sk"] == account_sk.as_str()));
         if touches_account && self.broken.load(Ordering::SeqCst) {
             return Err(PortError::Unavailable("injected".into()));
         }

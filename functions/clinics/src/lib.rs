@@ -4,11 +4,15 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::domain::CLINICS;
 use portal::http::{json_response, serve};
-
-pub use portal::routes::CLINICS as ROUTES;
+use portal::routes::clinics::Endpoint;
 
 pub async fn handle(req: Request) -> Response<Body> {
-    serve(ROUTES, req, |_, _, _| async { Ok(json_response(StatusCode::OK, &CLINICS)) }).await
+    serve(req, |endpoint, _, _| async move {
+        match endpoint {
+            Endpoint::List => Ok(json_response(StatusCode::OK, &CLINICS)),
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -175,10 +175,14 @@ async fn ensure_table(client: &dynamodb::Client, name: &str) -> Result<(), Strin
 
 /// The local run's user pool and app client, found by name or made like the template's.
 async fn ensure_user_pool(client: &cognito::Client) -> Result<(String, String), String> {
-    use cognito::types::{AccountRecoverySettingType, AdminCreateUserConfigType, ExplicitAuthFlowsType, PasswordPolicyType, RecoveryOptionNameType, RecoveryOptionType, UserPoolPolicyType};
+    use cognito::types::{
+        AccountRecoverySettingType, AdminCreateUserConfigType, ExplicitAuthFlowsType, PasswordPolicyType, RecoveryOptionNameType, RecoveryOptionType,
+        UserPoolPolicyType,
+    };
     const NAME: &str = "portal-local";
     let err = |what: &str, e: &dyn std::fmt::Display| format!("{what}: {e}");
-    let pools = client.list_user_pools().max_results(60).send().await.map_err(|e| err("listing user pools", &cognito::error::DisplayErrorContext(&e)))?;
+    let pools =
+        client.list_user_pools().max_results(60).send().await.map_err(|e| err("listing user pools", &cognito::error::DisplayErrorContext(&e)))?;
     let pool_id = match pools.user_pools().iter().find(|p| p.name() == Some(NAME)).and_then(|p| p.id()) {
         Some(id) => id.to_owned(),
         None => {
@@ -269,7 +273,10 @@ pub async fn bootstrap_admin(app: &App) -> Result<(), String> {
     let email = EmailAddress::parse(&env_or("PORTAL_ADMIN_EMAIL", "admin@example.org")).map_err(|why| format!("PORTAL_ADMIN_EMAIL {why}"))?;
     let created = portal::onboarding::bootstrap_admin(app, &email, &password).await.map_err(|p| format!("creating admin: {}", p.detail))?;
     if created && generated {
-        println!("Created the hospital admin account.\n  Username: admin\n  Password: {}\nKeep it safe: it is shown only this once.", password.expose());
+        println!(
+            "Created the hospital admin account.\n  Username: admin\n  Password: {}\nKeep it safe: it is shown only this once.",
+            password.expose()
+        );
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //!
 //! `portal-local`            serve (PORTAL_BACKEND=embedded, the default, or aws)
 //! `portal-local --routes`   print every route with its function and authorizer, as JSON
+//! `portal-local --audit-ids` print the ids of audit actions and security events, as JSON
 //! `portal-local bootstrap-admin`  create `admin` on the configured backend and exit
 
 use portal_local::{backend, routes, server};
@@ -13,6 +14,14 @@ async fn main() -> ExitCode {
     let arg = std::env::args().nth(1);
     if arg.as_deref() == Some("--routes") {
         println!("{}", serde_json::to_string_pretty(&routes::table()).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    if arg.as_deref() == Some("--audit-ids") {
+        let ids = serde_json::json!({
+            "actions": portal::store::audit::Action::ALL,
+            "security_events": portal::store::security::Event::ALL,
+        });
+        println!("{ids:#}");
         return ExitCode::SUCCESS;
     }
     portal::init_logging();

@@ -2,36 +2,18 @@
 //! `portal::routes`.
 
 use lambda_http::{Body, Request, Response};
+use portal::routes::Function;
 use portal::App;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Function {
-    Auth,
-    Accounts,
-    Clinics,
-    Profile,
-}
-
-impl Function {
-    /// The function named in `portal::routes::FUNCTIONS` (its crate name).
-    pub fn named(name: &str) -> Option<Function> {
-        match name {
-            "auth" => Some(Function::Auth),
-            "accounts" => Some(Function::Accounts),
-            "clinics" => Some(Function::Clinics),
-            "profile" => Some(Function::Profile),
-            _ => None,
-        }
-    }
-
-    pub async fn handle(self, app: &App, req: Request) -> Response<Body> {
-        match self {
-            Function::Auth => auth::handle(app, req).await,
-            Function::Accounts => accounts::handle(app, req).await,
-            Function::Clinics => clinics::handle(req).await,
-            Function::Profile => profile::handle(app, req).await,
-        }
+/// The function's handler for a request routed to it. Exhaustive: a function declared in
+/// `portal::routes` without a handler here does not compile.
+pub async fn handle(function: Function, app: &App, req: Request) -> Response<Body> {
+    match function {
+        Function::Auth => auth::handle(app, req).await,
+        Function::Accounts => accounts::handle(app, req).await,
+        Function::Clinics => clinics::handle(req).await,
+        Function::Profile => profile::handle(app, req).await,
     }
 }
 
@@ -46,8 +28,8 @@ pub struct Entry {
 /// The route table `--routes` prints; the contract test compares it with the template
 /// and the OpenAPI document.
 pub fn table() -> Vec<Entry> {
-    portal::routes::FUNCTIONS
+    Function::ALL
         .iter()
-        .flat_map(|(f, routes)| routes.iter().map(|r| Entry { method: r.method.to_string(), path: r.path, function: f, auth: r.auth }))
+        .flat_map(|f| f.routes().iter().map(|r| Entry { method: r.method.to_string(), path: r.path, function: f.name(), auth: r.auth }))
         .collect()
 }

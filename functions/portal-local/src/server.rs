@@ -12,9 +12,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use lambda_http::aws_lambda_events::apigw::{
-    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription, ApiGatewayV2httpRequestContext,
-};
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription, ApiGatewayV2httpRequestContext};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt, Response};
@@ -76,12 +74,11 @@ async fn handle(local: &Local, req: hyper::Request<Incoming>) -> Response<Body> 
     }
     let body = if bytes.is_empty() { Body::Empty } else { Body::Binary(bytes.to_vec()) };
     let mut req = lambda_http::http::Request::from_parts(parts, body);
-    let (name, route, params) = match portal::routes::route_for(&req) {
+    let (function, route, params) = match portal::routes::route_for(&req) {
         Ok(found) => found,
         // What API Gateway's `$default` route does: the pages, and the API's 404/405.
         Err(_) => return web::handle(&req),
     };
-    let Some(function) = routes::Function::named(name) else { return Problem::internal().into_response() };
     let mut ctx = ApiGatewayV2httpRequestContext::default();
     ctx.route_key = Some(format!("{} {}", route.method, route.path));
     ctx.stage = Some("$default".into());
@@ -102,7 +99,7 @@ async fn handle(local: &Local, req: hyper::Request<Incoming>) -> Response<Body> 
     let query: std::collections::HashMap<String, String> =
         req.uri().query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     req = req.with_request_context(RequestContext::ApiGatewayV2(ctx)).with_path_parameters(params).with_query_string_parameters(query);
-    function.handle(&local.app, req).await
+    routes::handle(function, &local.app, req).await
 }
 
 /// Routes of the local run only, never deployed: the outbox and the local provider's JWKS.
@@ -113,8 +110,7 @@ fn dev_routes(local: &Local, method: &Method, path: &str) -> Option<Response<Bod
             if method != Method::GET {
                 return Some(Problem::method_not_allowed("GET".into()).into_response());
             }
-            let list: Vec<_> =
-                outbox.list().into_iter().map(|m| serde_json::json!({ "to": m.to, "subject": m.subject, "text": m.text })).collect();
+            let list: Vec<_> = outbox.list().into_iter().map(|m| serde_json::json!({ "to": m.to, "subject": m.subject, "text": m.text })).collect();
             Some(json_response(StatusCode::OK, &list))
         }
         "/local-idp/.well-known/jwks.json" if local.outbox.is_some() => Some(json_response(StatusCode::OK, &local.verifier.jwks)),

@@ -3,13 +3,13 @@
 
 use crate::domain::Role;
 use crate::problem::Problem;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
 use lambda_http::http::{HeaderValue, Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use base64::Engine;
 use std::collections::HashMap;
 
 pub const MAX_BODY: usize = 64 * 1024;
@@ -56,14 +56,14 @@ impl Route {
 
 /// Finds the route for a request: 404 when no path fits, 405 when the path fits but not
 /// the method. Path parameters come from our own match, so Lambda and the local run agree.
-pub fn find<'r>(routes: &'r [Route], req: &Request) -> Result<(&'r Route, HashMap<String, String>), Problem> {
+pub fn find(routes: &[Route], req: &Request) -> Result<(usize, HashMap<String, String>), Problem> {
     let path = req.uri().path();
     let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
     let mut allowed = Vec::new();
-    for route in routes {
+    for (i, route) in routes.iter().enumerate() {
         if let Some(params) = route.matches(path) {
             if route.method == req.method() {
-                return Ok((route, params));
+                return Ok((i, params));
             }
             allowed.push(route.method.as_str());
         }
@@ -198,20 +198,23 @@ pub fn request_id(req: &Request) -> String {
     }
 }
 
-/// What every function's handler does with a request: find its route (404/405 otherwise),
+/// What every function's handler does with a request: find its endpoint (404/405 otherwise),
 /// run `dispatch` on it, and log the answer by request id, route, status and the DynamoDB
 /// calls it cost, never its data.
-pub async fn serve<F, Fut>(routes: &'static [Route], req: Request, dispatch: F) -> Response<Body>
+pub async fn serve<E, F, Fut>(req: Request, dispatch: F) -> Response<Body>
 where
-    F: FnOnce(&'static Route, HashMap<String, String>, Request) -> Fut,
+    E: crate::routes::Endpoints,
+    F: FnOnce(E, HashMap<String, String>, Request) -> Fut,
     Fut: std::future::Future<Output = Result<Response<Body>, Problem>>,
 {
-    let (route, params) = match find(routes, &req) {
+    let (i, params) = match find(E::ROUTES, &req) {
         Ok(found) => found,
         Err(problem) => return problem.into_response(),
     };
+    // The same length by construction (`routes::functions!`).
+    let (Some(&endpoint), Some(route)) = (E::ALL.get(i), E::ROUTES.get(i)) else { return Problem::internal().into_response() };
     let request_id = request_id(&req);
-    let (result, calls) = crate::calls::counted(dispatch(route, params, req)).await;
+    let (result, calls) = crate::calls::counted(dispatch(endpoint, params, req)).await;
     let response = result.unwrap_or_else(Problem::into_response);
     tracing::info!(
         request_id,
@@ -252,9 +255,10 @@ impl Paging {
     pub fn parse(limit: Option<Option<u64>>, cursor: Option<&str>, default: usize, max: usize) -> Result<Paging, Problem> {
         let limit = match limit {
             None => default,
-            Some(n) => n.and_then(|n| usize::try_from(n).ok()).filter(|n| (1..=max).contains(n)).ok_or_else(|| {
-                Problem::invalid("limit", format!("limit must be a whole number from 1 to {max}."))
-            })?,
+            Some(n) => n
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| Problem::invalid("limit", format!("limit must be a whole number from 1 to {max}.")))?,
         };
         let after = match cursor {
             None => None,
@@ -300,11 +304,7 @@ pub struct Caller {
 impl Caller {
     pub fn from_request(req: &Request) -> Result<Caller, Problem> {
         let claims = match req.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(ctx)) => ctx
-                .authorizer
-                .as_ref()
-                .and_then(|a| a.jwt.as_ref())
-                .map(|jwt| &jwt.claims),
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| &jwt.claims),
             _ => None,
         }
         .ok_or_else(Problem::unauthenticated)?;
@@ -334,13 +334,7 @@ pub fn parse_groups(raw: &str) -> Vec<Role> {
 }
 
 pub fn bearer_token(req: &Request) -> Option<&str> {
-    req.headers()
-        .get("authorization")?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+    req.headers().get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// `__Host-`: the browser keeps it only if it is `Secure`, has `Path=/` and no `Domain`, so
@@ -399,10 +393,8 @@ mod tests {
     use super::*;
     use lambda_http::http;
 
-    const ROUTES: &[Route] = &[
-        Route::new(Method::POST, "/api/admin/accounts/{username}/disable", Auth::Jwt),
-        Route::new(Method::GET, "/api/clinics", Auth::None),
-    ];
+    const ROUTES: &[Route] =
+        &[Route::new(Method::POST, "/api/admin/accounts/{username}/disable", Auth::Jwt), Route::new(Method::GET, "/api/clinics", Auth::None)];
 
     fn req(method: &str, path: &str, body: &str) -> Request {
         let mut r = http::Request::builder().method(method).uri(path);
@@ -412,8 +404,8 @@ mod tests {
 
     #[test]
     fn routing_gives_params_404_and_405() {
-        let (route, params) = find(ROUTES, &req("POST", "/api/admin/accounts/jsmith/disable", "")).unwrap();
-        assert_eq!(route.path, ROUTES[0].path);
+        let (i, params) = find(ROUTES, &req("POST", "/api/admin/accounts/jsmith/disable", "")).unwrap();
+        assert_eq!(i, 0);
         assert_eq!(params["username"], "jsmith");
         assert_eq!(find(ROUTES, &req("GET", "/api/nothing", "")).unwrap_err(), Problem::no_route());
         let p = find(ROUTES, &req("DELETE", "/api/clinics", "")).unwrap_err();
@@ -508,10 +500,7 @@ mod tests {
 
     #[test]
     fn cookies() {
-        let r = http::Request::builder()
-            .header("cookie", "a=1; portal_refresh=tok")
-            .body(Body::Empty)
-            .unwrap();
+        let r = http::Request::builder().header("cookie", "a=1; portal_refresh=tok").body(Body::Empty).unwrap();
         assert_eq!(cookie(&r, "portal_refresh"), Some("tok"));
         let set = refresh_cookie("t");
         assert!(set.starts_with("__Host-") && set.contains("HttpOnly; Secure; SameSite=Strict; Path=/"), "{set}");

@@ -50,9 +50,7 @@ impl Signer {
         let header = serde_json::json!({ "alg": "RS256", "kid": self.kid, "typ": "JWT" });
         let msg = format!("{}.{}", B64.encode(header.to_string()), B64.encode(claims.to_string()));
         let mut sig = vec![0u8; self.key.public_modulus_len()];
-        self.key
-            .sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), msg.as_bytes(), &mut sig)
-            .map_err(|_| "signing failed".to_string())?;
+        self.key.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), msg.as_bytes(), &mut sig).map_err(|_| "signing failed".to_string())?;
         Ok(format!("{msg}.{}", B64.encode(sig)))
     }
 
@@ -95,9 +93,7 @@ impl Verifier {
         let n = B64.decode(&jwk.n).ok()?;
         let e = B64.decode(&jwk.e).ok()?;
         let sig = B64.decode(s).ok()?;
-        RsaPublicKeyComponents { n: &n, e: &e }
-            .verify(&signature::RSA_PKCS1_2048_8192_SHA256, format!("{h}.{p}").as_bytes(), &sig)
-            .ok()?;
+        RsaPublicKeyComponents { n: &n, e: &e }.verify(&signature::RSA_PKCS1_2048_8192_SHA256, format!("{h}.{p}").as_bytes(), &sig).ok()?;
         let claims: Map<String, Value> = serde_json::from_slice(&B64.decode(p).ok()?).ok()?;
         if claims.get("iss")?.as_str()? != self.issuer {
             return None;

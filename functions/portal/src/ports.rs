@@ -58,7 +58,10 @@ pub enum Condition {
     Version(u64),
     /// No item with this key exists, or its string attribute `attribute` equals `value`
     /// (a retry of the write that created it).
-    AbsentOrEqual { attribute: &'static str, value: String },
+    AbsentOrEqual {
+        attribute: &'static str,
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -41,31 +41,35 @@ impl Problem {
         Self::new(StatusCode::BAD_REQUEST, "malformed-body", "Malformed request body", detail)
     }
     pub fn too_large() -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "Request body too large",
-            "The request body is larger than 64 KiB.")
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", "Request body too large", "The request body is larger than 64 KiB.")
     }
     pub fn unsupported_media_type() -> Self {
-        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type",
-            "Send the request body as application/json.")
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send the request body as application/json.",
+        )
     }
     /// No or bad bearer token on a signed-in route.
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign-in required",
-            "Sign in to use this part of the portal.")
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign-in required", "Sign in to use this part of the portal.")
     }
     /// The one answer to every failed sign-in: wrong password, unknown user, disabled, locked out.
     pub fn sign_in_failed() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "sign-in-failed", "Sign-in failed",
-            "The username or password is incorrect.")
+        Self::new(StatusCode::UNAUTHORIZED, "sign-in-failed", "Sign-in failed", "The username or password is incorrect.")
     }
     /// The one answer to every failed password reset, whatever the reason.
     pub fn reset_failed() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "reset-failed", "Password reset failed",
-            "The reset link or the answer is not valid. Request a new link and try again.")
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "reset-failed",
+            "Password reset failed",
+            "The reset link or the answer is not valid. Request a new link and try again.",
+        )
     }
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed",
-            "Your account may not do this.")
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", "Your account may not do this.")
     }
     /// Not allowed, for a reason the detail gives.
     pub fn forbidden_because(detail: impl Into<String>) -> Self {
@@ -85,8 +89,7 @@ impl Problem {
         Self::new(StatusCode::NOT_FOUND, "no-such-route", "Not found", "There is nothing at this address.")
     }
     pub fn method_not_allowed(allow: String) -> Self {
-        let mut p = Self::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed",
-            format!("This address accepts: {allow}."));
+        let mut p = Self::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", format!("This address accepts: {allow}."));
         p.allow = Some(allow);
         p
     }
@@ -99,8 +102,7 @@ impl Problem {
     }
     /// A bug or an unexpected answer from a dependency; the detail never says which.
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error",
-            "Something went wrong on our side. Try again later.")
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "Something went wrong on our side. Try again later.")
     }
 
     pub fn into_response(self) -> Response<Body> {
@@ -112,10 +114,8 @@ impl Problem {
             field: self.field.as_deref(),
         };
         let json = serde_json::to_string(&body).unwrap_or_default();
-        let mut builder = Response::builder()
-            .status(self.status)
-            .header("content-type", "application/problem+json")
-            .header("cache-control", "no-store");
+        let mut builder =
+            Response::builder().status(self.status).header("content-type", "application/problem+json").header("cache-control", "no-store");
         if let Some(allow) = &self.allow {
             builder = builder.header("allow", allow);
         }

@@ -1,7 +1,9 @@
-//! Every route of the portal, in one place: each function serves its own list, the local
-//! run mounts them all, and the function behind API Gateway's `$default` route answers
-//! anything else with the right 404 or 405 by looking at all of them.
-//! `tests/test_contract.py` keeps this, the template and the OpenAPI document equal.
+//! Every route of the portal, declared once in `functions!` below: each function's
+//! `Endpoint` enum (its handler matches it exhaustively, so a route without a handler does
+//! not compile, and a handler cannot name a route that is not here), its route table, and
+//! the `Function` list that the local run, the `$default` fallback, `--routes` and the
+//! events test are built from. `tests/test_contract.py` keeps this, the template and the
+//! OpenAPI document equal.
 
 use crate::http::{find, Auth, Route};
 use crate::problem::Problem;
@@ -9,58 +11,117 @@ use lambda_http::http::Method;
 use lambda_http::Request;
 use std::collections::HashMap;
 
-pub const AUTH: &[Route] = &[
-    Route::new(Method::GET, "/api/auth/security-questions", Auth::None),
-    Route::new(Method::POST, "/api/auth/login", Auth::None),
-    Route::new(Method::POST, "/api/auth/first-login", Auth::None),
-    Route::new(Method::POST, "/api/auth/forgot-password", Auth::None),
-    Route::new(Method::POST, "/api/auth/reset-question", Auth::None),
-    Route::new(Method::POST, "/api/auth/reset-password", Auth::None),
-    Route::new(Method::POST, "/api/auth/refresh", Auth::None),
-    Route::new(Method::POST, "/api/auth/logout", Auth::Jwt),
-    Route::new(Method::GET, "/api/account", Auth::Jwt),
-    Route::new(Method::POST, "/api/account/password", Auth::Jwt),
-    Route::new(Method::GET, "/api/account/security-questions", Auth::Jwt),
-    Route::new(Method::PUT, "/api/account/security-questions", Auth::Jwt),
-];
+/// A function's endpoints: an enum whose variants are its routes, in the same order.
+pub trait Endpoints: Copy + PartialEq + 'static {
+    const ALL: &'static [Self];
+    const ROUTES: &'static [Route];
 
-pub const ACCOUNTS: &[Route] = &[
-    Route::new(Method::POST, "/api/admin/staff", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/patients", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/accounts", Auth::Jwt),
-    Route::new(Method::GET, "/api/admin/accounts/{username}", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/accounts/{username}/resend-credentials", Auth::Jwt),
-    Route::new(Method::PUT, "/api/admin/accounts/{username}/username", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/accounts/{username}/disable", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/accounts/{username}/enable", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/accounts/{username}/patients", Auth::Jwt),
-    Route::new(Method::DELETE, "/api/admin/accounts/{username}/patients/{patient_id}", Auth::Jwt),
-    Route::new(Method::POST, "/api/admin/patients/search", Auth::Jwt),
-    Route::new(Method::GET, "/api/admin/patients/{patient_id}/audit", Auth::Jwt),
-    Route::new(Method::GET, "/api/admin/security-events", Auth::Jwt),
-];
+    fn route(self) -> &'static Route {
+        let i = Self::ALL.iter().position(|e| *e == self).unwrap_or_default();
+        &Self::ROUTES[i]
+    }
+}
 
-pub const PROFILE: &[Route] = &[
-    Route::new(Method::GET, "/api/patients/{patient_id}/demographics", Auth::Jwt),
-    Route::new(Method::PUT, "/api/patients/{patient_id}/demographics", Auth::Jwt),
-    Route::new(Method::GET, "/api/patients/{patient_id}/additional-info", Auth::Jwt),
-    Route::new(Method::PUT, "/api/patients/{patient_id}/additional-info", Auth::Jwt),
-    Route::new(Method::GET, "/api/patients/{patient_id}/access-log", Auth::Jwt),
-];
+macro_rules! functions {
+    ($(
+        $(#[$doc:meta])*
+        $function:ident = $module:ident $name:literal {
+            $($endpoint:ident: $method:ident $path:literal $auth:ident,)*
+        }
+    )*) => {
+        /// Every function that serves routes; `web` (API Gateway's `$default`) answers the rest.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Function { $($function),* }
 
-pub const CLINICS: &[Route] = &[Route::new(Method::GET, "/api/clinics", Auth::None)];
+        impl Function {
+            pub const ALL: &'static [Function] = &[$(Function::$function),*];
 
-/// Each function (by crate name) with its routes.
-pub const FUNCTIONS: [(&str, &[Route]); 4] = [("auth", AUTH), ("accounts", ACCOUNTS), ("clinics", CLINICS), ("profile", PROFILE)];
+            /// Its crate name: the template's `Binary`, `events/<name>/`, `--routes`.
+            pub const fn name(self) -> &'static str {
+                match self { $(Function::$function => $name),* }
+            }
+
+            pub const fn routes(self) -> &'static [Route] {
+                match self { $(Function::$function => $module::ROUTES),* }
+            }
+        }
+
+        $(
+            $(#[$doc])*
+            pub mod $module {
+                use super::*;
+
+                #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+                pub enum Endpoint { $($endpoint),* }
+
+                pub const ROUTES: &[Route] = &[$(Route::new(Method::$method, $path, Auth::$auth)),*];
+
+                impl Endpoints for Endpoint {
+                    const ALL: &'static [Self] = &[$(Endpoint::$endpoint),*];
+                    const ROUTES: &'static [Route] = ROUTES;
+                }
+            }
+        )*
+    };
+}
+
+functions! {
+    /// Sign-in, first login, forgot password, refresh, sign-out and "My Account".
+    Auth = auth "auth" {
+        SecurityQuestions: GET "/api/auth/security-questions" None,
+        Login: POST "/api/auth/login" None,
+        FirstLogin: POST "/api/auth/first-login" None,
+        ForgotPassword: POST "/api/auth/forgot-password" None,
+        ResetQuestion: POST "/api/auth/reset-question" None,
+        ResetPassword: POST "/api/auth/reset-password" None,
+        Refresh: POST "/api/auth/refresh" None,
+        Logout: POST "/api/auth/logout" Jwt,
+        Account: GET "/api/account" Jwt,
+        ChangePassword: POST "/api/account/password" Jwt,
+        OwnQuestions: GET "/api/account/security-questions" Jwt,
+        ChangeOwnQuestions: PUT "/api/account/security-questions" Jwt,
+    }
+
+    /// What the admins and the clinic offices do.
+    Accounts = accounts "accounts" {
+        CreateStaff: POST "/api/admin/staff" Jwt,
+        CreatePatient: POST "/api/admin/patients" Jwt,
+        CreateAccount: POST "/api/admin/accounts" Jwt,
+        FindAccount: GET "/api/admin/accounts/{username}" Jwt,
+        ResendCredentials: POST "/api/admin/accounts/{username}/resend-credentials" Jwt,
+        ChangeUsername: PUT "/api/admin/accounts/{username}/username" Jwt,
+        Disable: POST "/api/admin/accounts/{username}/disable" Jwt,
+        Enable: POST "/api/admin/accounts/{username}/enable" Jwt,
+        Link: POST "/api/admin/accounts/{username}/patients" Jwt,
+        Unlink: DELETE "/api/admin/accounts/{username}/patients/{patient_id}" Jwt,
+        SearchPatients: POST "/api/admin/patients/search" Jwt,
+        AuditTrail: GET "/api/admin/patients/{patient_id}/audit" Jwt,
+        SecurityEvents: GET "/api/admin/security-events" Jwt,
+    }
+
+    /// The participating clinics, for anyone.
+    Clinics = clinics "clinics" {
+        List: GET "/api/clinics" None,
+    }
+
+    /// "Pt Demographics", "Additional information" and the access log of a patient.
+    Profile = profile "profile" {
+        Demographics: GET "/api/patients/{patient_id}/demographics" Jwt,
+        SaveDemographics: PUT "/api/patients/{patient_id}/demographics" Jwt,
+        AdditionalInfo: GET "/api/patients/{patient_id}/additional-info" Jwt,
+        SaveAdditionalInfo: PUT "/api/patients/{patient_id}/additional-info" Jwt,
+        AccessLog: GET "/api/patients/{patient_id}/access-log" Jwt,
+    }
+}
 
 /// The function (by crate name) and route that take a request, with its path parameters;
 /// or the problem for a request no route takes: 405 with `Allow` when its path is a route's
 /// with another method, else 404.
-pub fn route_for(req: &Request) -> Result<(&'static str, &'static Route, HashMap<String, String>), Problem> {
+pub fn route_for(req: &Request) -> Result<(Function, &'static Route, HashMap<String, String>), Problem> {
     let mut allowed = Vec::new();
-    for (function, routes) in FUNCTIONS {
-        match find(routes, req) {
-            Ok((route, params)) => return Ok((function, route, params)),
+    for &function in Function::ALL {
+        match find(function.routes(), req) {
+            Ok((i, params)) => return Ok((function, &function.routes()[i], params)),
             Err(problem) => allowed.extend(problem.allow),
         }
     }
@@ -94,6 +155,19 @@ mod tests {
         assert_eq!(unrouted(&req("GET", "/api/nothing")), Problem::no_route());
         assert_eq!(unrouted(&req("GET", "/")), Problem::no_route());
         let (function, route, params) = route_for(&req("PUT", "/api/admin/accounts/jsmith/username")).unwrap();
-        assert_eq!((function, route.path, params["username"].as_str()), ("accounts", "/api/admin/accounts/{username}/username", "jsmith"));
+        assert_eq!((function, route.path, params["username"].as_str()), (Function::Accounts, "/api/admin/accounts/{username}/username", "jsmith"));
+    }
+
+    #[test]
+    fn each_endpoint_is_its_route() {
+        use accounts::Endpoint;
+        assert_eq!(Endpoint::ALL.len(), accounts::ROUTES.len());
+        assert_eq!(Endpoint::ChangeUsername.route().path, "/api/admin/accounts/{username}/username");
+        assert_eq!(Endpoint::SecurityEvents.route().method, Method::GET);
+        let mut all: Vec<(String, &str)> = Function::ALL.iter().flat_map(|f| f.routes()).map(|r| (r.method.to_string(), r.path)).collect();
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n, "a route is declared twice");
     }
 }

@@ -1,9 +1,11 @@
 //! A patient's audit trail as people read it: the family's "who viewed or changed this
 //! record" and the office's audit, one page at a time, with each actor described.
 
-use crate::domain::{Clinic, PatientId};
+use crate::access::Who;
+use crate::domain::{Clinic, PatientId, Role};
 use crate::http::{Caller, Paging};
-use crate::store::{accounts, audit};
+use crate::store::accounts;
+use crate::store::audit::{self, Action};
 use crate::{App, Problem};
 use serde::Serialize;
 use serde_json::Value;
@@ -11,7 +13,7 @@ use serde_json::Value;
 /// Who the family sees: themselves as "you"; other holders by their relationship only;
 /// hospital people by name and, for staff, the clinic they acted through.
 #[derive(Serialize)]
-struct Who {
+struct Actor {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
@@ -25,18 +27,11 @@ struct Who {
 #[derive(Serialize)]
 struct Entry {
     at: String,
-    action: String,
+    action: Action,
     outcome: String,
-    who: Who,
+    who: Actor,
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<String>,
-}
-
-/// For whom the trail is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reader {
-    Family,
-    Office,
 }
 
 const KINDS: [&str; 6] = ["admin", "staff", "self", "parent", "guardian", "family"];
@@ -51,7 +46,9 @@ pub fn paging(req: &lambda_http::Request) -> Result<Paging, Problem> {
     Ok(paging)
 }
 
-pub async fn page(app: &App, caller: &Caller, patient_id: &PatientId, paging: &Paging, reader: Reader) -> Result<Value, Problem> {
+pub async fn page(app: &App, caller: &Caller, patient_id: &PatientId, paging: &Paging, reader: Who) -> Result<Value, Problem> {
+    // The office's view adds which account and which request; anyone else sees the family's.
+    let office = reader == Who::Office;
     let read = audit::page(app.audit.as_ref(), patient_id, paging.after.as_deref(), paging.limit + 1).await?;
     let mut subs: Vec<&str> = read.iter().map(|(_, r)| r.actor.as_str()).filter(|s| *s != caller.sub).collect();
     subs.sort_unstable();
@@ -61,15 +58,15 @@ pub async fn page(app: &App, caller: &Caller, patient_id: &PatientId, paging: &P
         .into_iter()
         .map(|(sk, r)| {
             let actor = actors.iter().find(|a| a.sub == r.actor);
-            let hospital = r.role == "admin" || r.role == "staff";
+            let hospital = Role::parse(&r.role).is_ok();
             let kind = if r.actor == caller.sub { "you" } else { KINDS.iter().find(|k| **k == r.role).copied().unwrap_or("family") };
-            let who = Who {
+            let who = Actor {
                 kind,
                 name: actor.filter(|_| hospital).and_then(|a| a.name.as_ref()).map(|(g, f)| format!("{} {}", g.as_str(), f.as_str())),
                 clinic: r.clinic.as_deref().and_then(|c| Clinic::parse(c).ok()).map(|c| c.name),
-                username: actor.filter(|_| reader == Reader::Office).map(|a| a.username.to_string()),
+                username: actor.filter(|_| office).map(|a| a.username.to_string()),
             };
-            let request_id = (reader == Reader::Office).then_some(r.request_id);
+            let request_id = office.then_some(r.request_id);
             (sk, Entry { at: r.at, action: r.action, outcome: r.outcome, who, request_id })
         })
         .collect();

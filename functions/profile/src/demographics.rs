@@ -7,6 +7,7 @@ use portal::access::{self, Who};
 use portal::domain::{Address, BirthDate, Bounded, EmailAddress, PatientId, PersonName, Phone};
 use portal::http::{json, json_response, Caller};
 use portal::ports::PortError;
+use portal::store::audit::Action;
 use portal::store::patients::{self, Patient};
 use portal::Problem;
 use serde::{Deserialize, Serialize};
@@ -48,7 +49,7 @@ impl From<&Patient> for Demographics {
 }
 
 pub async fn get(app: &portal::App, caller: &Caller, id: &str) -> Result<Response<Body>, Problem> {
-    let grant = access::patient(app, caller, id, Who::Anyone, "demographics.read").await?;
+    let grant = access::patient(app, caller, id, Who::Anyone, Action::DemographicsRead).await?;
     Ok(json_response(StatusCode::OK, &Demographics::from(&grant.patient)))
 }
 
@@ -58,7 +59,7 @@ pub async fn put(app: &portal::App, caller: &Caller, id: &str, req: &Request) ->
     if PatientId::parse(id).is_ok_and(|path_id| path_id != body.id) {
         return Err(Problem::invalid("id", "id must be the id of the patient in the address."));
     }
-    access::change(app, caller, id, Who::Anyone, "demographics.update", None, async |grant| {
+    access::change(app, caller, id, Who::Anyone, Action::DemographicsUpdate, None, async |grant| {
         let current = &grant.patient;
         if grant.acting.is_family() {
             let office_only = [

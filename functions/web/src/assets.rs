@@ -63,9 +63,7 @@ pub static VERSION: LazyLock<String> = LazyLock::new(|| {
 /// The one HTML document of every page, naming the current version and the idle limit.
 pub static INDEX: LazyLock<String> = LazyLock::new(|| {
     let idle = portal::http::idle_limit();
-    include_str!("../assets/index.html")
-        .replace("{{assets}}", &format!("/assets/{}", *VERSION))
-        .replace("{{idle_seconds}}", &idle.to_string())
+    include_str!("../assets/index.html").replace("{{assets}}", &format!("/assets/{}", *VERSION)).replace("{{idle_seconds}}", &idle.to_string())
 });
 
 #[cfg(test)]
@@ -89,11 +87,8 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
         let mut found = Vec::new();
         files(&root, &mut found);
-        let mut names: Vec<String> = found
-            .iter()
-            .map(|p| p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/"))
-            .filter(|n| n != "index.html")
-            .collect();
+        let mut names: Vec<String> =
+            found.iter().map(|p| p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/")).filter(|n| n != "index.html").collect();
         names.sort();
         let mut listed: Vec<String> = ASSETS.iter().map(|a| a.name.to_owned()).collect();
         listed.sort();
@@ -125,8 +120,7 @@ mod tests {
     #[test]
     fn the_page_script_knows_the_same_pages_as_the_server() {
         let routes = std::str::from_utf8(ASSETS.iter().find(|a| a.name == "js/routes.js").unwrap().bytes).unwrap();
-        let mut in_script: Vec<&str> =
-            routes.split("path: \"").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
+        let mut in_script: Vec<&str> = routes.split("path: \"").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
         in_script.sort();
         let mut pages = crate::PAGES.to_vec();
         pages.sort();

@@ -7,52 +7,25 @@
 //! anything is answered; for a change, right after it, with what really happened. A refusal looks exactly like an unknown patient, so nobody
 //! learns whether a patient they may not see exists.
 
-use crate::domain::{BirthDate, PatientId, Relationship, Role};
+pub mod office;
+
+use crate::domain::{Acting, BirthDate, PatientId, Relationship};
 use crate::http::Caller;
-use crate::ports::{Item, Key};
+use crate::ports::Item;
 use crate::store::accounts::{self, Account, PatientLink};
+use crate::store::audit::{self, Action, Outcome};
+use crate::store::idempotency;
+use crate::store::patients::Also;
 use crate::store::patients::{self, Patient};
-use crate::store::audit::{self, Outcome};
-use crate::store::{from_item, idempotency, sk_of};
-use lambda_http::{Body, Response};
 use crate::{App, Problem};
+use lambda_http::{Body, Response};
+use office::Scope;
 use time::{Date, OffsetDateTime};
 
 /// Parents and guardians act for a child until this birthday.
 pub const AGE_OF_MAJORITY: i32 = 18;
 /// A patient may hold their own account from this age.
 pub const OWN_ACCOUNT_AGE: i32 = 12;
-
-/// In what capacity the caller touched a patient's data, as the audit records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Acting {
-    Admin,
-    /// Staff of the clinic the patient belongs to.
-    Staff { clinic: String },
-    Holder(Relationship),
-    /// Refused; the caller's role in words.
-    Denied(&'static str),
-}
-
-impl Acting {
-    pub fn word(&self) -> &'static str {
-        match self {
-            Acting::Admin => "admin",
-            Acting::Staff { .. } => "staff",
-            Acting::Holder(r) => r.as_str(),
-            Acting::Denied(word) => word,
-        }
-    }
-    pub fn clinic(&self) -> Option<&str> {
-        match self {
-            Acting::Staff { clinic } => Some(clinic),
-            _ => None,
-        }
-    }
-    pub fn is_family(&self) -> bool {
-        matches!(self, Acting::Holder(_))
-    }
-}
 
 pub fn today() -> Date {
     OffsetDateTime::now_utc().date()
@@ -85,11 +58,8 @@ pub fn may_link(relationship: Relationship, birth_date: BirthDate, today: Date) 
 
 /// The decision, from what was read: the caller's groups and account, and the patient.
 pub fn decide(caller: &Caller, account: &Account, links: &[PatientLink], patient: &Patient, today: Date) -> Acting {
-    if caller.is(Role::Admin) {
-        return Acting::Admin;
-    }
-    if caller.is(Role::Staff) {
-        return if account.clinics.contains(&patient.clinic) { Acting::Staff { clinic: patient.clinic.clone() } } else { Acting::Denied("staff") };
+    if let Some(scope) = Scope::of_account(caller, account) {
+        return scope.acting(&patient.clinic).unwrap_or(Acting::Denied("staff"));
     }
     match links.iter().find(|l| l.patient_id == patient.id) {
         Some(l) if link_holds(l.relationship, patient.birth_date, today) => Acting::Holder(l.relationship),
@@ -160,13 +130,13 @@ pub async fn caller_account(app: &App, caller: &Caller) -> Result<(Account, Vec<
 /// May the caller read the patient named by `raw_id` (`action` says what)? Two reads (the
 /// caller's account with its links, then the patient) and one audit write, before the
 /// route answers anything.
-pub async fn patient(app: &App, caller: &Caller, raw_id: &str, who: Who, action: &str) -> Result<Grant, Problem> {
+pub async fn patient(app: &App, caller: &Caller, raw_id: &str, who: Who, action: Action) -> Result<Grant, Problem> {
     patient_with(app, caller, raw_id, who, action, None).await
 }
 
 /// As `patient`, also reading the item with sort key `with` of the patient's partition in
 /// the same round trip.
-pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, action: &str, with: Option<&str>) -> Result<Grant, Problem> {
+pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, action: Action, with: Option<Also>) -> Result<Grant, Problem> {
     let grant = judge(app, caller, raw_id, who, with).await?;
     audit::record(app.audit.as_ref(), caller, &grant.acting, &grant.patient.id, action, Outcome::of(&grant.acting)).await?;
     grant.allowed()
@@ -181,8 +151,8 @@ pub async fn change(
     caller: &Caller,
     raw_id: &str,
     who: Who,
-    action: &str,
-    with: Option<&str>,
+    action: Action,
+    with: Option<Also>,
     work: impl AsyncFnOnce(&Grant) -> Result<Response<Body>, Problem>,
 ) -> Result<Response<Body>, Problem> {
     let grant = judge(app, caller, raw_id, who, with).await?;
@@ -200,7 +170,7 @@ pub async fn change(
     if let Err(e) = audit::record(audit, caller, &grant.acting, &grant.patient.id, action, outcome).await {
         // The change may have happened without its record: say so loudly, and answer 503
         // so the caller retries (a retry finds the change made and is recorded).
-        tracing::error!(error = %e, request_id = %caller.request_id, action, "audit record of a change not written");
+        tracing::error!(error = %e, request_id = %caller.request_id, action = action.as_str(), "audit record of a change not written");
         return Err(e.into());
     }
     result
@@ -208,7 +178,7 @@ pub async fn change(
 
 /// The decision about an existing patient, not yet recorded: 401 for a disabled account,
 /// 403 for a role the route is never for, 404 for an unknown patient id.
-async fn judge(app: &App, caller: &Caller, raw_id: &str, who: Who, with: Option<&str>) -> Result<Grant, Problem> {
+async fn judge(app: &App, caller: &Caller, raw_id: &str, who: Who, with: Option<Also>) -> Result<Grant, Problem> {
     let (account, links) = caller_account(app, caller).await?;
     match who {
         Who::Family if caller.is_office() => return Err(Problem::forbidden()),
@@ -216,20 +186,8 @@ async fn judge(app: &App, caller: &Caller, raw_id: &str, who: Who, with: Option<
         _ => {}
     }
     let id = PatientId::parse(raw_id).map_err(|_| no_patient())?;
-    let table = app.table.as_ref();
-    let key = patients::patient_key(&id);
-    let (found, items) = match with {
-        None => (table.get(&key).await?, Vec::new()),
-        Some(sk) => {
-            let mut items = table.get_many(&[key.clone(), Key::new(key.pk.clone(), sk)]).await?;
-            let at = items.iter().position(|i| sk_of(i) == key.sk);
-            (at.map(|at| items.swap_remove(at)), items)
-        }
-    };
-    let patient: Patient = match found {
-        Some(item) => from_item(item)?.ok_or_else(no_patient)?,
-        None => return Err(no_patient()),
-    };
+    let (patient, items) = patients::get_with(app.table.as_ref(), &id, with).await?;
+    let patient = patient.ok_or_else(no_patient)?;
     let today = today();
     let acting = decide(caller, &account, &links, &patient, today);
     Ok(Grant { patient, acting, items, today })
@@ -238,7 +196,7 @@ async fn judge(app: &App, caller: &Caller, raw_id: &str, who: Who, with: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{PersonName, Username};
+    use crate::domain::{PersonName, Role, Username};
     use time::Duration;
 
     fn caller(roles: Vec<Role>) -> Caller {
@@ -292,7 +250,10 @@ mod tests {
     #[test]
     fn staff_act_for_their_clinics_and_admins_for_all() {
         let p = aged(5, 0);
-        assert_eq!(decide(&caller(vec![Role::Staff]), &account(&["pediatric-cardiology"]), &[], &p, today()), Acting::Staff { clinic: p.clinic.clone() });
+        assert_eq!(
+            decide(&caller(vec![Role::Staff]), &account(&["pediatric-cardiology"]), &[], &p, today()),
+            Acting::Staff { clinic: p.clinic.clone() }
+        );
         assert_eq!(decide(&caller(vec![Role::Staff]), &account(&["pediatric-endocrine"]), &[], &p, today()), Acting::Denied("staff"));
         assert_eq!(decide(&caller(vec![Role::Admin]), &account(&[]), &[], &p, today()), Acting::Admin);
     }

@@ -1,14 +1,16 @@
 //! Who at the hospital may act on what: admins on everything; office staff on the patients
-//! of their clinics and on the accounts of those patients' families; nobody else.
+//! of their clinics and on the accounts of those patients' families; nobody else. The one
+//! statement of the staff-clinic rule: `Scope`, which `access::decide` uses too.
 
-use portal::access::{caller_account, Acting};
-use portal::domain::{Role, Username};
-use portal::http::Caller;
-use portal::store::accounts::{self, Account, Creation, PatientLink, UsernameRecord};
-use portal::store::patients::{self, Patient};
-use portal::{App, Problem};
+use super::caller_account;
+use crate::domain::{Acting, Role, Username};
+use crate::http::Caller;
+use crate::store::accounts::{self, Account, Creation, PatientLink, UsernameRecord};
+use crate::store::patients::{self, Patient};
+use crate::{App, Problem};
 use std::collections::HashMap;
 
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     Everything,
     Clinics(Vec<String>),
@@ -18,12 +20,18 @@ impl Scope {
     /// The caller's scope; 401 for a disabled account, 403 for anyone but staff and admins.
     pub async fn of(app: &App, caller: &Caller) -> Result<Scope, Problem> {
         let (me, _) = caller_account(app, caller).await?;
+        Scope::of_account(caller, &me).ok_or_else(Problem::forbidden)
+    }
+
+    /// The scope of a signed-in hospital person, from their groups and account; `None` for
+    /// families.
+    pub fn of_account(caller: &Caller, account: &Account) -> Option<Scope> {
         if caller.is(Role::Admin) {
-            Ok(Scope::Everything)
+            Some(Scope::Everything)
         } else if caller.is(Role::Staff) {
-            Ok(Scope::Clinics(me.clinics))
+            Some(Scope::Clinics(account.clinics.clone()))
         } else {
-            Err(Problem::forbidden())
+            None
         }
     }
 
@@ -46,7 +54,7 @@ impl Scope {
     /// The clinics whose patients the caller may see.
     pub fn clinics(&self) -> Vec<&str> {
         match self {
-            Scope::Everything => portal::domain::CLINICS.iter().map(|c| c.id).collect(),
+            Scope::Everything => crate::domain::CLINICS.iter().map(|c| c.id).collect(),
             Scope::Clinics(mine) => mine.iter().map(String::as_str).collect(),
         }
     }
@@ -93,6 +101,17 @@ pub async fn family_target(app: &App, caller: &Caller, params: &HashMap<String, 
         return Err(no_account());
     }
     Ok(target)
+}
+
+/// Nobody disables, enables, renames or resends their own account: an admin doing so could leave the
+/// hospital with no admin who can sign in (and `admin` exists, so a restart would not
+/// make one). Another admin does it. As only an enabled admin can disable an admin, this
+/// alone keeps one enabled admin.
+pub fn not_yourself(caller: &Caller, account: &Account, what: &str) -> Result<(), Problem> {
+    if account.sub == caller.sub {
+        return Err(Problem::forbidden_because(format!("You cannot {what}. Ask another administrator.")));
+    }
+    Ok(())
 }
 
 fn no_account() -> Problem {

@@ -51,3 +51,36 @@ impl Relationship {
         }
     }
 }
+
+/// In what capacity the caller touched a patient's data, as the audit records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acting {
+    Admin,
+    /// Staff of the clinic the patient belongs to.
+    Staff {
+        clinic: String,
+    },
+    Holder(Relationship),
+    /// Refused; the caller's role in words.
+    Denied(&'static str),
+}
+
+impl Acting {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Acting::Admin => "admin",
+            Acting::Staff { .. } => "staff",
+            Acting::Holder(r) => r.as_str(),
+            Acting::Denied(word) => word,
+        }
+    }
+    pub fn clinic(&self) -> Option<&str> {
+        match self {
+            Acting::Staff { clinic } => Some(clinic),
+            _ => None,
+        }
+    }
+    pub fn is_family(&self) -> bool {
+        matches!(self, Acting::Holder(_))
+    }
+}

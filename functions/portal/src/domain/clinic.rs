@@ -33,11 +33,7 @@ impl Clinic {
         Clinic { id, name }
     }
     pub fn parse(id: &str) -> Result<Clinic, super::Reason> {
-        CLINICS
-            .iter()
-            .find(|c| c.id == id)
-            .copied()
-            .ok_or_else(|| "is not one of the participating clinics (see GET /api/clinics)".into())
+        CLINICS.iter().find(|c| c.id == id).copied().ok_or_else(|| "is not one of the participating clinics (see GET /api/clinics)".into())
     }
 }
 

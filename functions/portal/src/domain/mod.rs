@@ -9,13 +9,13 @@ pub mod password;
 pub mod patient;
 pub mod questions;
 
-pub use account::{Relationship, Role};
+pub use account::{Acting, Relationship, Role};
 pub use clinic::{Clinic, CLINICS};
 pub use contact::{Address, Bounded, EmergencyContact, Line, Pharmacy, Phone, PhoneKind, PhoneNumber};
 pub use names::{EmailAddress, Mrn, PersonName, Username};
 pub use password::{GivenPassword, NewPassword, Opaque, TemporaryPassword};
 pub use patient::{BirthDate, PatientId};
-pub use questions::{SecretHash, QuestionId, QUESTIONS};
+pub use questions::{QuestionId, SecretHash, QUESTIONS};
 
 /// Why a value was refused, in words fit for the person who typed it.
 pub type Reason = String;
@@ -48,3 +48,36 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
 pub(crate) fn has_control_chars(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
+
+/// An enum of fixed ids, as they are stored and answered (`"demographics.read"`): each
+/// variant's id is written once, with `ALL` for the lists that must name every one (the
+/// pages' words, the tests), `as_str`, and serde as the id.
+macro_rules! ids {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $id:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$vmeta])* $variant,)* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $id),* }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let id = String::deserialize(d)?;
+                Self::ALL.iter().copied().find(|v| v.as_str() == id).ok_or_else(|| serde::de::Error::custom("unknown id"))
+            }
+        }
+    };
+}
+pub(crate) use ids;

@@ -61,7 +61,9 @@ impl EmailAddress {
             return bad();
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
-            || domain.starts_with('.') || domain.ends_with('.') || domain.contains("..")
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains("..")
         {
             return bad();
         }

@@ -29,9 +29,7 @@ impl NewPassword {
                 .and_then(|f| f.warning().map(|w| w.to_string()))
                 .filter(|w| !w.is_empty())
                 .unwrap_or_else(|| "It is too easy to guess.".into());
-            return Err(format!(
-                "is too easy to guess: {why} Use a longer phrase of several unrelated words."
-            ));
+            return Err(format!("is too easy to guess: {why} Use a longer phrase of several unrelated words."));
         }
         Ok(NewPassword(password.to_owned()))
     }

@@ -12,11 +12,7 @@ impl PatientId {
         PatientId(uuid::Uuid::new_v4())
     }
     pub fn parse(s: &str) -> Result<Self, Reason> {
-        uuid::Uuid::parse_str(s)
-            .ok()
-            .filter(|u| u.get_version_num() == 4 && s.len() == 36)
-            .map(PatientId)
-            .ok_or_else(|| "is not a patient id".into())
+        uuid::Uuid::parse_str(s).ok().filter(|u| u.get_version_num() == 4 && s.len() == 36).map(PatientId).ok_or_else(|| "is not a patient id".into())
     }
 }
 impl Default for PatientId {
@@ -43,8 +39,7 @@ impl BirthDate {
         if !shaped {
             return Err("must be a real date written YYYY-MM-DD".into());
         }
-        let date = Date::parse(s, format_description!("[year]-[month]-[day]"))
-            .map_err(|_| "must be a real date written YYYY-MM-DD".to_string())?;
+        let date = Date::parse(s, format_description!("[year]-[month]-[day]")).map_err(|_| "must be a real date written YYYY-MM-DD".to_string())?;
         if date > OffsetDateTime::now_utc().date() {
             return Err("must not be in the future".into());
         }

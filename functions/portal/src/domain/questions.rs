@@ -76,15 +76,10 @@ pub struct SecretHash(String);
 impl SecretHash {
     pub fn of(normalised: &str) -> Result<Self, Reason> {
         let salt = SaltString::encode_b64(&super::random_bytes::<16>()).map_err(|_| "could not be stored".to_string())?;
-        Argon2::default()
-            .hash_password(normalised.as_bytes(), &salt)
-            .map(|h| SecretHash(h.to_string()))
-            .map_err(|_| "could not be stored".into())
+        Argon2::default().hash_password(normalised.as_bytes(), &salt).map(|h| SecretHash(h.to_string())).map_err(|_| "could not be stored".into())
     }
     pub fn matches(&self, normalised: &str) -> bool {
-        PasswordHash::new(&self.0)
-            .map(|h| Argon2::default().verify_password(normalised.as_bytes(), &h).is_ok())
-            .unwrap_or(false)
+        PasswordHash::new(&self.0).map(|h| Argon2::default().verify_password(normalised.as_bytes(), &h).is_ok()).unwrap_or(false)
     }
     /// Spends the same work as `matches` when there is nothing to compare against, so an
     /// unknown username costs as much time as a known one.

@@ -49,6 +49,13 @@ pub struct Account {
     pub version: u64,
 }
 
+impl Account {
+    /// "admin", "staff" or "family": the highest role the account holds.
+    pub fn kind(&self) -> &'static str {
+        [Role::Admin, Role::Staff].into_iter().find(|r| self.roles.contains(r)).map_or("family", |r| r.group())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PatientLink {
     pub patient_id: PatientId,
@@ -124,12 +131,7 @@ pub async fn get_many(table: &dyn Table, subs: &[&str]) -> PortResult<Vec<Accoun
 
 /// Stores a newly created account and its patient link (if any) and moves the username
 /// record on, all at once. Repeating it after a partial failure writes the same items.
-pub async fn store_new_account(
-    table: &dyn Table,
-    account: &Account,
-    link: Option<&PatientLink>,
-    rec: &UsernameRecord,
-) -> PortResult<()> {
+pub async fn store_new_account(table: &dyn Table, account: &Account, link: Option<&PatientLink>, rec: &UsernameRecord) -> PortResult<()> {
     let mut writes = vec![
         Write::Put { item: to_item(&account_key(&account.sub), account, None)?, condition: Condition::None },
         Write::Put { item: to_item(&username_key(&rec.username), rec, None)?, condition: Condition::Present },
@@ -142,10 +144,7 @@ pub async fn store_new_account(
 
 /// Both directions of a link: the account lists its patients, the patient its holders.
 fn link_keys(sub: &str, patient_id: &PatientId) -> (Key, Key) {
-    (
-        Key::new(format!("ACCOUNT#{sub}"), format!("PATIENT#{patient_id}")),
-        Key::new(format!("PATIENT#{patient_id}"), format!("ACCOUNT#{sub}")),
-    )
+    (Key::new(format!("ACCOUNT#{sub}"), format!("PATIENT#{patient_id}")), Key::new(format!("PATIENT#{patient_id}"), format!("ACCOUNT#{sub}")))
 }
 
 /// `PATIENT#<id>` / `OWNER`: which account is the patient's own. Written with the link in

@@ -8,8 +8,7 @@
 //! | audit record | AUDIT#<patient id> | <time, microseconds>#<uuid> |
 
 use super::{from_item, sk_of, to_item};
-use crate::access::Acting;
-use crate::domain::PatientId;
+use crate::domain::{Acting, PatientId};
 use crate::http::Caller;
 use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
@@ -28,8 +27,7 @@ pub struct AuditRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clinic: Option<String>,
     pub patient_id: PatientId,
-    /// e.g. "demographics.read", "account.link", "patient.search".
-    pub action: String,
+    pub action: Action,
     /// "allowed" (done), "denied" (refused access), "failed" (access allowed, but the change
     /// was refused or did not happen: see `status`) or "replayed" (an `Idempotency-Key`
     /// retry answered with the first result).
@@ -38,6 +36,25 @@ pub struct AuditRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub request_id: String,
+}
+
+crate::domain::ids! {
+    /// What was done to a patient's data.
+    pub enum Action {
+        DemographicsRead = "demographics.read",
+        DemographicsUpdate = "demographics.update",
+        AdditionalInfoRead = "additional-info.read",
+        AdditionalInfoUpdate = "additional-info.update",
+        AccessLogRead = "access-log.read",
+        AuditRead = "audit.read",
+        /// The patient was listed in a search's answer.
+        PatientSearch = "patient.search",
+        PatientCreate = "patient.create",
+        AccountLink = "account.link",
+        AccountUnlink = "account.unlink",
+        /// The patient was listed among a portal account's patients.
+        AccountRead = "account.read",
+    }
 }
 
 /// What became of one access, as the audit states it.
@@ -79,7 +96,7 @@ fn partition(patient_id: &PatientId) -> String {
     format!("AUDIT#{patient_id}")
 }
 
-fn new_record(caller: &Caller, acting: &Acting, patient_id: &PatientId, action: &str, outcome: Outcome) -> (Key, AuditRecord) {
+fn new_record(caller: &Caller, acting: &Acting, patient_id: &PatientId, action: Action, outcome: Outcome) -> (Key, AuditRecord) {
     let at = now_precise();
     let key = Key::new(partition(patient_id), format!("{at}#{}", uuid::Uuid::new_v4()));
     let rec = AuditRecord {
@@ -88,7 +105,7 @@ fn new_record(caller: &Caller, acting: &Acting, patient_id: &PatientId, action: 
         role: acting.word().to_owned(),
         clinic: acting.clinic().map(str::to_owned),
         patient_id: *patient_id,
-        action: action.to_owned(),
+        action,
         outcome: outcome.word().to_owned(),
         status: match outcome {
             Outcome::Failed(status) => Some(status),
@@ -101,7 +118,7 @@ fn new_record(caller: &Caller, acting: &Acting, patient_id: &PatientId, action: 
 
 /// Records one access with what became of it. Reads are recorded before the data is
 /// answered; changes after the change, with its real outcome (see `access::change`).
-pub async fn record(audit: &dyn Table, caller: &Caller, acting: &Acting, patient_id: &PatientId, action: &str, outcome: Outcome) -> PortResult<()> {
+pub async fn record(audit: &dyn Table, caller: &Caller, acting: &Acting, patient_id: &PatientId, action: Action, outcome: Outcome) -> PortResult<()> {
     let (key, rec) = new_record(caller, acting, patient_id, action, outcome);
     // Absent: an audit record is never overwritten.
     audit.write(vec![Write::Put { item: to_item(&key, &rec, None)?, condition: Condition::Absent }]).await
@@ -109,7 +126,7 @@ pub async fn record(audit: &dyn Table, caller: &Caller, acting: &Acting, patient
 
 /// Records one read per patient of a list (a search page, an account's patients), 25 to
 /// a round trip, each allowed or denied as `acting` says.
-pub async fn record_many(audit: &dyn Table, caller: &Caller, reads: &[(Acting, PatientId)], action: &str) -> PortResult<()> {
+pub async fn record_many(audit: &dyn Table, caller: &Caller, reads: &[(Acting, PatientId)], action: Action) -> PortResult<()> {
     for chunk in reads.chunks(25) {
         let mut writes = Vec::with_capacity(chunk.len());
         for (acting, patient_id) in chunk {

@@ -55,9 +55,7 @@ where
                 None => None,
             };
             return match earlier {
-                Some(Record { request, .. }) if request != digest => Err(Problem::conflict(
-                    "This Idempotency-Key was used for a different request.",
-                )),
+                Some(Record { request, .. }) if request != digest => Err(Problem::conflict("This Idempotency-Key was used for a different request.")),
                 Some(Record { status: Some(status), body: Some(body), .. }) => {
                     let status = StatusCode::from_u16(status).map_err(|_| Problem::internal())?;
                     let mut res = json_response(status, &body);

@@ -42,9 +42,7 @@ pub fn now() -> i64 {
 }
 
 pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// An entity as an item under `key`; `expires_at` (epoch seconds) makes it expire (TTL).
@@ -69,9 +67,7 @@ pub fn from_item<T: DeserializeOwned>(mut item: Item) -> PortResult<Option<T>> {
     for k in ["pk", "sk", "expires_at"] {
         item.remove(k);
     }
-    serde_json::from_value(Value::Object(item))
-        .map(Some)
-        .map_err(|e| PortError::Internal(format!("stored item does not parse: {e}")))
+    serde_json::from_value(Value::Object(item)).map(Some).map_err(|e| PortError::Internal(format!("stored item does not parse: {e}")))
 }
 
 pub fn sk_of(item: &Item) -> &str {
@@ -79,9 +75,5 @@ pub fn sk_of(item: &Item) -> &str {
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }

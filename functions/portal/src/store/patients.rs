@@ -7,7 +7,7 @@
 //! the index items are written in the same transaction as the patient.
 
 use super::{from_item, to_item};
-use crate::domain::{Address, Bounded, BirthDate, EmailAddress, EmergencyContact, Mrn, PatientId, PersonName, Pharmacy, Phone};
+use crate::domain::{Address, BirthDate, Bounded, EmailAddress, EmergencyContact, Mrn, PatientId, PersonName, Pharmacy, Phone};
 use crate::ports::{Condition, Item, Key, PageOf, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
 
@@ -71,7 +71,11 @@ pub fn patient_key(id: &PatientId) -> Key {
 }
 
 /// The sort key of a patient's additional information, to read it with the patient.
-pub const INFO_SK: &str = "INFO";
+const INFO_SK: &str = "INFO";
+
+/// Another item of a patient's partition, read in one call with the patient (for example
+/// `info_key`): its key, from the patient's id.
+pub type Also = fn(&PatientId) -> Key;
 
 pub fn info_key(id: &PatientId) -> Key {
     Key::new(format!("PATIENT#{id}"), INFO_SK)
@@ -84,6 +88,30 @@ pub const NAME_SEPARATOR: char = '\u{1}';
 /// Lower case, single spaces, and no `#`, which the sort keys use as a separator.
 pub fn fold(s: &str) -> String {
     s.to_lowercase().replace('#', " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// What the office searches a clinic's patient index by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    BirthDate(BirthDate),
+    Mrn(Mrn),
+    /// A family name, or its start; with the given name (or its start) after it.
+    Name {
+        family: String,
+        given: Option<String>,
+    },
+}
+
+impl Lookup {
+    /// The start of the index sort keys that answer it. Names are folded here, as when indexed.
+    pub fn prefix(&self) -> String {
+        match self {
+            Lookup::BirthDate(date) => format!("DOB#{}#", String::from(*date)),
+            Lookup::Mrn(mrn) => format!("MRN#{}#", String::from(mrn.clone()).to_uppercase()),
+            Lookup::Name { family, given: None } => format!("NAME#{}", fold(family)),
+            Lookup::Name { family, given: Some(given) } => format!("NAME#{}{NAME_SEPARATOR}{}", fold(family), fold(given)),
+        }
+    }
 }
 
 fn index_keys(p: &Patient) -> Vec<Key> {
@@ -99,17 +127,9 @@ fn index_keys(p: &Patient) -> Vec<Key> {
 }
 
 fn index_puts(p: &Patient) -> PortResult<Vec<Write>> {
-    let found = Found {
-        id: p.id,
-        given_name: p.given_name.clone(),
-        family_name: p.family_name.clone(),
-        birth_date: p.birth_date,
-        clinic: p.clinic.clone(),
-    };
-    index_keys(p)
-        .iter()
-        .map(|k| Ok(Write::Put { item: to_item(k, &found, None)?, condition: Condition::None }))
-        .collect()
+    let found =
+        Found { id: p.id, given_name: p.given_name.clone(), family_name: p.family_name.clone(), birth_date: p.birth_date, clinic: p.clinic.clone() };
+    index_keys(p).iter().map(|k| Ok(Write::Put { item: to_item(k, &found, None)?, condition: Condition::None })).collect()
 }
 
 /// `CLINIC#<clinic>` / `MRNCLAIM#<MRN>`: an MRN names one patient of a clinic, whatever
@@ -156,6 +176,24 @@ pub async fn get(table: &dyn Table, id: &PatientId) -> PortResult<Option<Patient
 }
 
 /// Several patients in one round trip (BatchGetItem).
+/// The patient and, in the same read, the other item `also` names (absent when it is).
+pub async fn get_with(table: &dyn Table, id: &PatientId, also: Option<Also>) -> PortResult<(Option<Patient>, Vec<Item>)> {
+    let key = patient_key(id);
+    let (found, items) = match also {
+        None => (table.get(&key).await?, Vec::new()),
+        Some(also) => {
+            let mut items = table.get_many(&[key.clone(), also(id)]).await?;
+            let at = items.iter().position(|i| super::sk_of(i) == key.sk);
+            (at.map(|at| items.swap_remove(at)), items)
+        }
+    };
+    let patient = match found {
+        Some(item) => from_item(item)?,
+        None => None,
+    };
+    Ok((patient, items))
+}
+
 pub async fn get_many(table: &dyn Table, ids: &[PatientId]) -> PortResult<Vec<Patient>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -194,4 +232,26 @@ pub async fn search_clinic(table: &dyn Table, clinic: &str, prefix: &str, after:
         out.extend(from_item::<Found>(item)?.map(|f| (sk, f)));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_lookup_is_a_prefix_of_the_index_key_it_finds() {
+        let name = |s: &str| PersonName::parse(s).unwrap();
+        let birth = BirthDate::parse("2015-03-09").unwrap();
+        let p = Patient::new(name("Mary Ann"), name("Smith"), birth, "cardiology", Some(Mrn::parse("ab123").unwrap()));
+        let keys: Vec<String> = index_keys(&p).into_iter().map(|k| k.sk).collect();
+        let finds = |l: Lookup| keys.iter().any(|k| k.starts_with(&l.prefix()));
+        let by_name = |family: &str, given: Option<&str>| Lookup::Name { family: family.into(), given: given.map(Into::into) };
+        assert!(finds(by_name("smi", None)));
+        assert!(finds(by_name("Smith", Some("mary"))));
+        assert!(finds(Lookup::BirthDate(birth)));
+        assert!(finds(Lookup::Mrn(Mrn::parse("AB123").unwrap())));
+        assert!(!finds(by_name("smithson", None)), "a longer family name");
+        assert!(!finds(by_name("smith", Some("jo"))));
+        assert_eq!(by_name("smith", Some("jo")).prefix(), "NAME#smith\u{1}jo");
+    }
 }

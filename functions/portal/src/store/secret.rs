@@ -3,8 +3,8 @@
 //! unknown username is asked).
 
 use super::to_item;
-use aws_lc_rs::hmac;
 use crate::ports::{Condition, Key, PortError, PortResult, Table, Write};
+use aws_lc_rs::hmac;
 use serde_json::Value;
 
 fn key() -> Key {

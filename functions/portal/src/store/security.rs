@@ -20,29 +20,20 @@ use std::future::Future;
 
 const PARTITION: &str = "SECURITY";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Event {
-    #[serde(rename = "signin")]
-    SignIn,
-    #[serde(rename = "signin.first")]
-    FirstSignIn,
-    /// A sign-in refused unchecked because the username is locked out.
-    #[serde(rename = "signin.locked")]
-    SignInLocked,
-    #[serde(rename = "password.change")]
-    PasswordChange,
-    #[serde(rename = "password.reset")]
-    PasswordReset,
-    #[serde(rename = "account.create")]
-    AccountCreate,
-    #[serde(rename = "account.disable")]
-    AccountDisable,
-    #[serde(rename = "account.enable")]
-    AccountEnable,
-    #[serde(rename = "account.rename")]
-    AccountRename,
-    #[serde(rename = "credentials.resend")]
-    CredentialsResend,
+crate::domain::ids! {
+    pub enum Event {
+        SignIn = "signin",
+        FirstSignIn = "signin.first",
+        /// A sign-in refused unchecked because the username is locked out.
+        SignInLocked = "signin.locked",
+        PasswordChange = "password.change",
+        PasswordReset = "password.reset",
+        AccountCreate = "account.create",
+        AccountDisable = "account.disable",
+        AccountEnable = "account.enable",
+        AccountRename = "account.rename",
+        CredentialsResend = "credentials.resend",
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,7 +52,14 @@ pub struct SecurityRecord {
 }
 
 /// One security event; `request_id` is API Gateway's id of the request.
-pub async fn record(audit: &dyn Table, event: Event, actor: Option<&str>, target: Option<&str>, outcome: Outcome, request_id: &str) -> PortResult<()> {
+pub async fn record(
+    audit: &dyn Table,
+    event: Event,
+    actor: Option<&str>,
+    target: Option<&str>,
+    outcome: Outcome,
+    request_id: &str,
+) -> PortResult<()> {
     let at = now_precise();
     let key = Key::new(PARTITION, format!("{at}#{}", uuid::Uuid::new_v4()));
     let rec = SecurityRecord {

@@ -66,7 +66,14 @@ fn new_token() -> String {
 pub async fn start(table: &dyn Table, user_id: &str, provider_refresh: &str) -> PortResult<String> {
     let token = new_token();
     let t = now();
-    let session = Session { user_id: user_id.to_owned(), provider_refresh: provider_refresh.to_owned(), last_active: t, ends_at: t + MAX_LIFETIME_SECS, used: false, version: 0 };
+    let session = Session {
+        user_id: user_id.to_owned(),
+        provider_refresh: provider_refresh.to_owned(),
+        last_active: t,
+        ends_at: t + MAX_LIFETIME_SECS,
+        used: false,
+        version: 0,
+    };
     let item = to_item(&key(&token), &session, Some(session.ends_at))?;
     table.write(vec![Write::Put { item, condition: Condition::Absent }]).await?;
     Ok(token)

@@ -112,14 +112,7 @@ impl Identity for Cognito {
             },
         };
         for group in new.groups {
-            self.client
-                .admin_add_user_to_group()
-                .user_pool_id(&self.pool_id)
-                .username(new.user_id)
-                .group_name(*group)
-                .send()
-                .await
-                .map_err(err)?;
+            self.client.admin_add_user_to_group().user_pool_id(&self.pool_id).username(new.user_id).group_name(*group).send().await.map_err(err)?;
         }
         Ok(sub)
     }
@@ -145,9 +138,9 @@ impl Identity for Cognito {
             .await
             .map_err(err)?;
         match out.challenge_name {
-            Some(ChallengeNameType::NewPasswordRequired) => Ok(SignIn::NewPasswordRequired {
-                session: out.session.ok_or_else(|| PortError::Internal("challenge without session".into()))?,
-            }),
+            Some(ChallengeNameType::NewPasswordRequired) => {
+                Ok(SignIn::NewPasswordRequired { session: out.session.ok_or_else(|| PortError::Internal("challenge without session".into()))? })
+            }
             Some(_) => Err(PortError::Internal("unexpected challenge".into())),
             None => Ok(SignIn::Tokens(tokens(out.authentication_result)?)),
         }
@@ -193,14 +186,7 @@ impl Identity for Cognito {
     }
 
     async fn change_password(&self, access_token: &str, current: &str, new: &str) -> PortResult<()> {
-        self.client
-            .change_password()
-            .access_token(access_token)
-            .previous_password(current)
-            .proposed_password(new)
-            .send()
-            .await
-            .map_err(err)?;
+        self.client.change_password().access_token(access_token).previous_password(current).proposed_password(new).send().await.map_err(err)?;
         // The token is still good for this one call: every session ends, this one too.
         self.sign_out(access_token).await
     }

@@ -80,13 +80,7 @@ impl Dynamo {
                 .map_err(|e| PortError::Internal(e.to_string()))?;
             calls::read();
             self.action("BatchGetItem");
-            let res = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, ka)
-                .send()
-                .await
-                .map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
+            let res = self.client.batch_get_item().request_items(&self.table, ka).send().await.map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
             for attrs in res.responses.unwrap_or_default().remove(&self.table).unwrap_or_default() {
                 out.push(from_attrs(attrs)?);
             }

@@ -45,8 +45,7 @@ async fn dynamodb_throttling_is_unavailable_not_a_crash() {
 
 #[tokio::test]
 async fn dynamodb_conditional_failures_are_conflicts_single_and_in_transactions() {
-    let put = mock!(dynamodb::Client::put_item)
-        .then_http_response(|| json_error("com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"));
+    let put = mock!(dynamodb::Client::put_item).then_http_response(|| json_error("com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"));
     let client = mock_client!(dynamodb, RuleMode::MatchAny, [&put], |c| c.retry_config(RetryConfig::disabled()));
     let table = Dynamo::new(client, "portal");
     let single = table.write(vec![Write::Put { item: item(), condition: Condition::Absent }]).await;
@@ -60,10 +59,8 @@ async fn dynamodb_conditional_failures_are_conflicts_single_and_in_transactions(
     });
     let client = mock_client!(dynamodb, RuleMode::MatchAny, [&tx], |c| c.retry_config(RetryConfig::disabled()));
     let table = Dynamo::new(client, "portal");
-    let writes = vec![
-        Write::Put { item: item(), condition: Condition::None },
-        Write::Delete { key: Key::new("C", "D"), condition: Condition::Present },
-    ];
+    let writes =
+        vec![Write::Put { item: item(), condition: Condition::None }, Write::Delete { key: Key::new("C", "D"), condition: Condition::Present }];
     assert_eq!(table.write(writes).await, Err(PortError::Conflict));
 }
 
@@ -131,7 +128,9 @@ async fn a_page_drops_the_item_it_starts_after_and_follows_short_answers() {
     // the adapter asks again from where it stopped.
     let first = mock!(dynamodb::Client::query)
         .match_requests(|q| q.exclusive_start_key().is_none() && q.limit() == Some(3) && !q.scan_index_forward().unwrap_or(true))
-        .then_output(move || QueryOutput::builder().items(attrs("5")).items(attrs("4")).last_evaluated_key("sk", AttributeValue::S("4".into())).build());
+        .then_output(move || {
+            QueryOutput::builder().items(attrs("5")).items(attrs("4")).last_evaluated_key("sk", AttributeValue::S("4".into())).build()
+        });
     let second = mock!(dynamodb::Client::query)
         .match_requests(|q| q.exclusive_start_key().is_some())
         .then_output(move || QueryOutput::builder().items(attrs("3")).items(attrs("2")).items(attrs("1")).build());

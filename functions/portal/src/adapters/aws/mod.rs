@@ -26,7 +26,12 @@ impl Intercept for RecordAction {
     }
     // Not `read_before_execution`: a client's interceptor runs that before the operation's
     // configuration (with its `Metadata`) is loaded.
-    fn read_before_serialization(&self, _: &BeforeSerializationInterceptorContextRef<'_>, _: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_before_serialization(
+        &self,
+        _: &BeforeSerializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         if let Some(op) = cfg.load::<Metadata>() {
             crate::calls::action(format!("{}:{}", self.0, op.name()));
         }
@@ -36,7 +41,12 @@ impl Intercept for RecordAction {
 
 /// How an SDK error maps onto the port's errors. Only the service's error code goes into
 /// the message: SDK errors can quote request data, which may hold PHI.
-pub(crate) fn port_error<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, conflict: &[&str], not_authorized: &[&str], rejected: &[&str]) -> PortError {
+pub(crate) fn port_error<E: ProvideErrorMetadata, R>(
+    err: &SdkError<E, R>,
+    conflict: &[&str],
+    not_authorized: &[&str],
+    rejected: &[&str],
+) -> PortError {
     match err {
         SdkError::ServiceError(service) => {
             let code = service.err().code().unwrap_or("Unknown");

@@ -22,10 +22,7 @@ fn content(s: &str) -> PortResult<Content> {
 #[async_trait]
 impl Mailer for Ses {
     async fn send(&self, email: &Email) -> PortResult<()> {
-        let message = Message::builder()
-            .subject(content(&email.subject)?)
-            .body(Body::builder().text(content(&email.text)?).build())
-            .build();
+        let message = Message::builder().subject(content(&email.subject)?).body(Body::builder().text(content(&email.text)?).build()).build();
         self.client
             .send_email()
             .source(&self.from)

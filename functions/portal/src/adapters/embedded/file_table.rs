@@ -79,9 +79,7 @@ impl Table for FileTable {
 
     async fn page(&self, pk: &str, page: PageOf<'_>) -> PortResult<Vec<Item>> {
         let items = self.lock()?;
-        let in_partition = items
-            .range((pk.to_owned(), page.prefix.to_owned())..)
-            .take_while(|((p, s), _)| p == pk && s.starts_with(page.prefix));
+        let in_partition = items.range((pk.to_owned(), page.prefix.to_owned())..).take_while(|((p, s), _)| p == pk && s.starts_with(page.prefix));
         let beyond = |s: &str| match page.after {
             None => true,
             Some(after) if page.newest_first => s < after,

@@ -55,12 +55,7 @@ impl LocalIdp {
     pub const CLIENT_ID: &'static str = "portal-local";
 
     pub fn new(table: Arc<dyn Table>, signer: Signer, portal_url: &str) -> Self {
-        LocalIdp {
-            table,
-            signer,
-            issuer: format!("{}/local-idp", portal_url.trim_end_matches('/')),
-            client_id: Self::CLIENT_ID.into(),
-        }
+        LocalIdp { table, signer, issuer: format!("{}/local-idp", portal_url.trim_end_matches('/')), client_id: Self::CLIENT_ID.into() }
     }
 
     /// What the local run checks tokens with: this provider's issuer, client and keys.
@@ -107,10 +102,7 @@ impl LocalIdp {
     /// Every refresh token of the user, to delete on sign-out or disable.
     async fn sessions_of(&self, user_id: &str) -> PortResult<Vec<Write>> {
         let items: Vec<Item> = self.table.query(&user_pk(user_id), "REFRESH#").await?;
-        Ok(items
-            .iter()
-            .map(|i| Write::Delete { key: Key::new(user_pk(user_id), sk_of(i)), condition: Condition::None })
-            .collect())
+        Ok(items.iter().map(|i| Write::Delete { key: Key::new(user_pk(user_id), sk_of(i)), condition: Condition::None }).collect())
     }
 
     /// Saves the user and ends every session of theirs (a password change, a disable).

@@ -33,10 +33,8 @@ impl Outbox {
 
 fn parse(raw: &str) -> Option<Email> {
     let (head, body) = raw.split_once("\r\n\r\n")?;
-    let header = |name: &str| {
-        head.split("\r\n")
-            .find_map(|l| l.split_once(": ").filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.to_owned()))
-    };
+    let header =
+        |name: &str| head.split("\r\n").find_map(|l| l.split_once(": ").filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.to_owned()));
     Some(Email { to: header("To")?, subject: header("Subject")?, text: body.replace("\r\n", "\n") })
 }
 
