@@ -24,9 +24,7 @@ struct Entry {
 pub async fn page(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
     // Security events are keyed like the access audit: the same paging and cursor check.
     let paging = trail::paging(req)?;
-    if !matches!(Scope::of(app, caller).await?, Scope::Everything) {
-        return Err(Problem::forbidden());
-    }
+    Scope::admin(app, caller).await?;
     let read = security::page(app.audit.as_ref(), paging.after.as_deref(), paging.limit + 1).await?;
     let mut subs: Vec<&str> = read.iter().flat_map(|(_, r)| [r.actor.as_deref(), r.target.as_deref()]).flatten().collect();
     subs.sort_unstable();

@@ -59,9 +59,7 @@ struct NewStaff {
 }
 
 async fn create_staff(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
-    if !matches!(Scope::of(app, caller).await?, Scope::Everything) {
-        return Err(Problem::forbidden());
-    }
+    Scope::admin(app, caller).await?;
     let body: NewStaff = json(req)?;
     let role = field("role", Role::parse(&body.role))?;
     let mut clinics = Vec::new();

@@ -157,8 +157,8 @@ pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, 
             return Err(Problem::reset_failed());
         }
     };
-    // Ends every session of the account. The code is spent after: a retry of a reset whose
-    // answer was lost sets the same password again.
+    // Ends every session of the account. The code is spent only after the password is set:
+    // a request that fails between the two can be sent again with the same code.
     app.identity.set_permanent_password(&account.user_id, password.expose()).await?;
     reset_codes::spend(table, &account.user_id).await?;
     throttle::reset_succeeded(table, &account.user_id).await?;

@@ -4,8 +4,9 @@
 //! over may have one), or a child's as parent or guardian until the child's 18th birthday.
 //!
 //! Every decision about an existing patient is written to the audit: for a read, before
-//! anything is answered; for a change, right after it, with what really happened. A refusal looks exactly like an unknown patient, so nobody
-//! learns whether a patient they may not see exists.
+//! anything is answered; for a change, right after it, with what really happened. A
+//! refusal looks exactly like an unknown patient, so nobody learns whether a patient they
+//! may not see exists. The office's reach over accounts is `office`.
 
 pub mod office;
 
@@ -15,8 +16,7 @@ use crate::ports::Item;
 use crate::store::accounts::{self, Account, PatientLink};
 use crate::store::audit::{self, Action, Outcome};
 use crate::store::idempotency;
-use crate::store::patients::Also;
-use crate::store::patients::{self, Patient};
+use crate::store::patients::{self, Also, Patient};
 use crate::{App, Problem};
 use lambda_http::{Body, Response};
 use office::Scope;
@@ -134,8 +134,8 @@ pub async fn patient(app: &App, caller: &Caller, raw_id: &str, who: Who, action:
     patient_with(app, caller, raw_id, who, action, None).await
 }
 
-/// As `patient`, also reading the item with sort key `with` of the patient's partition in
-/// the same round trip.
+/// As `patient`, also reading the item of the patient's partition that `with` names (for
+/// example `patients::info_key`) in the same round trip.
 pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, action: Action, with: Option<Also>) -> Result<Grant, Problem> {
     let grant = judge(app, caller, raw_id, who, with).await?;
     audit::record(app.audit.as_ref(), caller, &grant.acting, &grant.patient.id, action, Outcome::of(&grant.acting)).await?;

@@ -23,6 +23,14 @@ impl Scope {
         Scope::of_account(caller, &me).ok_or_else(Problem::forbidden)
     }
 
+    /// For what only admins do (staff accounts, the security events): 403 for anyone else.
+    pub async fn admin(app: &App, caller: &Caller) -> Result<(), Problem> {
+        match Scope::of(app, caller).await? {
+            Scope::Everything => Ok(()),
+            Scope::Clinics(_) => Err(Problem::forbidden()),
+        }
+    }
+
     /// The scope of a signed-in hospital person, from their groups and account; `None` for
     /// families.
     pub fn of_account(caller: &Caller, account: &Account) -> Option<Scope> {
