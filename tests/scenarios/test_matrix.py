@@ -24,7 +24,9 @@ gets (checked for every "other" cell that is a 404), so nothing tells a patient 
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import time
 import uuid
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ from urllib.parse import quote
 import pytest
 
 from conftest import (
-    CARDIOLOGY, ENDOCRINE, Account, describe, new_address, new_answer, new_email, new_password,
+    PORTAL_BIN, CARDIOLOGY, ENDOCRINE, Account, describe, new_address, new_answer, new_email, new_password,
     new_patient_body, new_pharmacy, new_username, patient_path, years_before,
 )
 
@@ -104,6 +106,49 @@ PUBLIC = {
     "POST /api/auth/reset-password (wrong code)": 400,
     "POST /api/auth/refresh (no cookie)": 401,
 }
+
+
+# Each row's route, so the tables can be held to the code's route list (`portal-local --routes`):
+# a route added to `portal::routes` without a row here fails `test_every_route_has_a_row`.
+ROUTE_OF = {
+    "GET demographics": "GET /api/patients/{patient_id}/demographics",
+    "PUT demographics": "PUT /api/patients/{patient_id}/demographics",
+    "GET additional-info": "GET /api/patients/{patient_id}/additional-info",
+    "PUT additional-info": "PUT /api/patients/{patient_id}/additional-info",
+    "GET access-log": "GET /api/patients/{patient_id}/access-log",
+    "GET office audit": "GET /api/admin/patients/{patient_id}/audit",
+    "link": "POST /api/admin/accounts/{username}/patients",
+    "unlink": "DELETE /api/admin/accounts/{username}/patients/{patient_id}",
+    "search": "POST /api/admin/patients/search",
+    "create patient": "POST /api/admin/patients",
+    "create account": "POST /api/admin/accounts",
+    "find account": "GET /api/admin/accounts/{username}",
+    "resend": "POST /api/admin/accounts/{username}/resend-credentials",
+    "username": "PUT /api/admin/accounts/{username}/username",
+    "disable": "POST /api/admin/accounts/{username}/disable",
+    "enable": "POST /api/admin/accounts/{username}/enable",
+    "create staff": "POST /api/admin/staff",
+    "GET account": "GET /api/account",
+    "GET security-questions": "GET /api/account/security-questions",
+    "PUT security-questions": "PUT /api/account/security-questions",
+    "change password": "POST /api/account/password",
+    "logout": "POST /api/auth/logout",
+}
+# Routes whose matrix lives elsewhere, with where.
+ELSEWHERE = {
+    "GET /api/admin/security-events": "test_security_events.py: admins only, every other caller 403 or 401",
+}
+
+
+def test_every_route_has_a_row():
+    """The tables cover every route the code serves, and name none it does not."""
+    out = subprocess.run([str(PORTAL_BIN), "--routes"], capture_output=True, text=True, check=True, timeout=60)
+    served = {f"{r['method']} {r['path']}" for r in json.loads(out.stdout)}
+    rows = {**PATIENT_RECORDS, **OFFICE, **OWN_ACCOUNT}
+    assert set(ROUTE_OF) == set(rows), "ROUTE_OF must name every row of the tables, and only those"
+    covered = set(ROUTE_OF.values()) | {re.sub(r" \(.*\)$", "", route) for route in PUBLIC} | set(ELSEWHERE)
+    assert served - covered == set(), "routes without a row in the authorization matrix"
+    assert covered - served == set(), "matrix rows for routes the code does not serve"
 
 
 # ------------------------------------------------------------------------------------ the world
