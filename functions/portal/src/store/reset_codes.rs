@@ -5,7 +5,7 @@
 //! does not tell the code.
 
 use super::secret::keyed;
-use super::{from_item, now, sha256_hex, to_item};
+use super::{from_item, hex, now, to_item};
 use crate::ports::{Condition, Key, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +21,7 @@ fn key(user_id: &str) -> Key {
 }
 
 fn digest(secret: &[u8], user_id: &str, code: &str) -> String {
-    sha256_hex(&keyed(secret, &["reset-code", user_id, code]))
+    hex(&keyed(secret, &["reset-code", user_id, code]))
 }
 
 /// A new code for the account, replacing any earlier one.

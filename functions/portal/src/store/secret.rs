@@ -22,8 +22,7 @@ pub async fn get_or_create(table: &dyn Table) -> PortResult<Vec<u8>> {
         return read(item);
     }
     let fresh: [u8; 32] = crate::domain::random_bytes();
-    let hex: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
-    let item = to_item(&key(), &serde_json::json!({ "secret": hex }), None)?;
+    let item = to_item(&key(), &serde_json::json!({ "secret": super::hex(&fresh) }), None)?;
     match table.write(vec![Write::Put { item, condition: Condition::Absent }]).await {
         Ok(()) => Ok(fresh.to_vec()),
         // Another cold start won the race: use its secret.
