@@ -569,6 +569,7 @@ def test_audit_table_is_append_only():
         "auth": {"dynamodb:putitem"},
         "accounts": {"dynamodb:putitem", "dynamodb:query"},
         "profile": {"dynamodb:putitem", "dynamodb:query"},
+        "records": {"dynamodb:putitem"},
     }.items():
         assert binary in roles, f"no function with Binary {binary}"
         missing = needs - granted.get(roles[binary], set())

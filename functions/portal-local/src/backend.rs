@@ -89,7 +89,8 @@ fn embedded(s: &Settings) -> Result<Local, String> {
     let idp = LocalIdp::new(table.clone(), Signer::from_pkcs8(&key)?, &s.portal_url);
     let verifier = idp.verifier();
     let audit: Arc<dyn Table> = Arc::new(FileTable::open(s.data_dir.join("audit.json"))?);
-    Ok(Local { app: App::new(table, audit, Arc::new(idp), mailer, &s.portal_url), verifier, outbox: Some(outbox), loopback: false })
+    let app = App::new(table, audit, Arc::new(idp), mailer, &s.portal_url).with_mrn_system(std::env::var(portal::records::MRN_SYSTEM_VAR).ok());
+    Ok(Local { app, verifier, outbox: Some(outbox), loopback: false })
 }
 
 /// The data directory, readable by its owner only: it holds PHI, mail and the signing key.
@@ -133,7 +134,15 @@ async fn aws(s: &Settings) -> Result<Local, String> {
     };
     let jwks = fetch_jwks(&jwks_url).await?;
     let verifier = Verifier { issuer: format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"), client_id: client_id.clone(), jwks };
-    let settings = AwsSettings { table, audit_table, user_pool_id, client_id, mail_from: s.mail_from.clone(), portal_url: s.portal_url.clone() };
+    let settings = AwsSettings {
+        table,
+        audit_table,
+        user_pool_id,
+        client_id,
+        mail_from: s.mail_from.clone(),
+        portal_url: s.portal_url.clone(),
+        mrn_system: std::env::var(portal::records::MRN_SYSTEM_VAR).ok(),
+    };
     tracing::info!(table = %settings.table, user_pool = %settings.user_pool_id, "AWS backend ready");
     Ok(Local { app: App::aws(&sdk, &settings), verifier, outbox: None, loopback: false })
 }

@@ -2,5 +2,6 @@
 //! AWS adapters, behind a server that does what API Gateway does.
 
 pub mod backend;
+pub mod import;
 pub mod routes;
 pub mod server;

@@ -4,8 +4,9 @@
 //! `portal-local --routes`   print every route with its function and authorizer, as JSON
 //! `portal-local --audit-ids` print the ids of audit actions and security events, as JSON
 //! `portal-local bootstrap-admin`  create `admin` on the configured backend and exit
+//! `portal-local import FILE|-`    hand a FHIR Bundle to the running local run (`POST /dev/fhir`)
 
-use portal_local::{backend, routes, server};
+use portal_local::{backend, import, routes, server};
 
 use std::process::ExitCode;
 
@@ -23,6 +24,10 @@ async fn main() -> ExitCode {
         });
         println!("{ids:#}");
         return ExitCode::SUCCESS;
+    }
+    if arg.as_deref() == Some("import") {
+        let addr = std::env::var("PORTAL_ADDR").ok().filter(|a| !a.is_empty()).unwrap_or_else(|| "127.0.0.1:3000".into());
+        return import::run(std::env::args().nth(2).as_deref(), &addr).await;
     }
     portal::init_logging();
     let result = async {

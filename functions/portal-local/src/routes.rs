@@ -14,6 +14,7 @@ pub async fn handle(function: Function, app: &App, req: Request) -> Response<Bod
         Function::Accounts => accounts::handle(app, req).await,
         Function::Clinics => clinics::handle(req).await,
         Function::Profile => profile::handle(app, req).await,
+        Function::Records => records::handle(app, req).await,
     }
 }
 

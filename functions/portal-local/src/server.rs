@@ -63,12 +63,17 @@ fn to_hyper(res: Response<Body>) -> hyper::Response<Full<Bytes>> {
 
 async fn handle(local: &Local, req: hyper::Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    // Like API Gateway, refuse oversize bodies before any function runs.
-    let bytes = match Limited::new(body, MAX_BODY).collect().await {
+    let path = parts.uri.path().to_owned();
+    let fhir = path == DEV_FHIR && local.loopback;
+    // Like API Gateway, refuse oversize bodies before any function runs; a bundle may be
+    // as large as an SQS message.
+    let bytes = match Limited::new(body, if fhir { portal::fhir::MAX_BUNDLE } else { MAX_BODY }).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return Problem::too_large().into_response(),
     };
-    let path = parts.uri.path().to_owned();
+    if fhir {
+        return dev_fhir(local, &parts, &bytes).await;
+    }
     if let Some(res) = dev_routes(local, &parts.method, &path) {
         return res;
     }
@@ -100,6 +105,30 @@ async fn handle(local: &Local, req: hyper::Request<Incoming>) -> Response<Body> 
         req.uri().query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     req = req.with_request_context(RequestContext::ApiGatewayV2(ctx)).with_path_parameters(params).with_query_string_parameters(query);
     routes::handle(function, &local.app, req).await
+}
+
+/// Where the local run takes FHIR Bundles from the hospital's systems (on AWS: the queue).
+const DEV_FHIR: &str = "/dev/fhir";
+
+/// `POST /dev/fhir`: a Bundle in, its `batch-response` out; on loopback only, as it files
+/// clinical records without a sign-in.
+async fn dev_fhir(local: &Local, parts: &lambda_http::http::request::Parts, bytes: &[u8]) -> Response<Body> {
+    if parts.method != Method::POST {
+        return Problem::method_not_allowed("POST".into()).into_response();
+    }
+    let media = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence != "application/fhir+json" && essence != "application/json" {
+        return Problem::unsupported_media_type().into_response();
+    }
+    match portal::records::ingest(&local.app, bytes).await {
+        Ok(done) => {
+            let mut res = json_response(StatusCode::OK, &done.response);
+            res.headers_mut().insert("content-type", lambda_http::http::HeaderValue::from_static("application/fhir+json"));
+            res
+        }
+        Err(problem) => problem.into_response(),
+    }
 }
 
 /// Routes of the local run only, never deployed: the outbox and the local provider's JWKS.

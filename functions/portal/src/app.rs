@@ -13,6 +13,9 @@ pub struct App {
     pub mailer: Arc<dyn Mailer>,
     /// The portal's public address, for links in emails.
     pub portal_url: String,
+    /// The `system` of the identifiers that carry the hospital's MRNs, in what its clinical
+    /// systems send and in what the portal exports.
+    pub mrn_system: String,
     secret: OnceCell<Vec<u8>>,
 }
 
@@ -26,7 +29,12 @@ pub struct AwsSettings {
     pub client_id: String,
     pub mail_from: String,
     pub portal_url: String,
+    /// Set for the functions that read or write FHIR; the others keep the default.
+    pub mrn_system: Option<String>,
 }
+
+/// The local run's MRN system unless `PORTAL_MRN_SYSTEM` names the hospital's.
+pub const DEFAULT_MRN_SYSTEM: &str = "urn:oid:2.16.840.1.113883.19.5";
 
 impl AwsSettings {
     pub fn from_env() -> Result<Self, String> {
@@ -38,13 +46,29 @@ impl AwsSettings {
             client_id: var("PORTAL_CLIENT_ID")?,
             mail_from: var("PORTAL_MAIL_FROM")?,
             portal_url: var("PORTAL_URL")?,
+            mrn_system: std::env::var(crate::records::MRN_SYSTEM_VAR).ok(),
         })
     }
 }
 
 impl App {
     pub fn new(table: Arc<dyn Table>, audit: Arc<dyn Table>, identity: Arc<dyn Identity>, mailer: Arc<dyn Mailer>, portal_url: &str) -> Self {
-        App { table, audit, identity, mailer, portal_url: portal_url.trim_end_matches('/').to_owned(), secret: OnceCell::new() }
+        App {
+            table,
+            audit,
+            identity,
+            mailer,
+            portal_url: portal_url.trim_end_matches('/').to_owned(),
+            mrn_system: DEFAULT_MRN_SYSTEM.to_owned(),
+            secret: OnceCell::new(),
+        }
+    }
+
+    pub fn with_mrn_system(mut self, system: Option<String>) -> Self {
+        if let Some(system) = system.filter(|s| !s.is_empty()) {
+            self.mrn_system = system;
+        }
+        self
     }
 
     /// The AWS backend: SDK clients built once from one shared configuration.
@@ -56,7 +80,7 @@ impl App {
         let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
         let table = Dynamo::new(dynamodb.clone(), &settings.table);
         let audit = Dynamo::new(dynamodb, &settings.audit_table);
-        App::new(Arc::new(table), Arc::new(audit), Arc::new(identity), mailer, &settings.portal_url)
+        App::new(Arc::new(table), Arc::new(audit), Arc::new(identity), mailer, &settings.portal_url).with_mrn_system(settings.mrn_system.clone())
     }
 
     /// What a Lambda function runs on.

@@ -282,11 +282,18 @@ impl Paging {
 
     /// The answer's `{"items", "cursor"}`: `items` holds at most `limit` of what was read
     /// (read `limit + 1` to know whether another page follows), each with its sort key.
-    pub fn answer<T: Serialize>(&self, mut read: Vec<(String, T)>) -> serde_json::Value {
+    pub fn answer<T: Serialize>(&self, read: Vec<(String, T)>) -> serde_json::Value {
+        self.answer_with(read, Some)
+    }
+
+    /// As `answer`, each item shown as `show` makes it, or left out when `show` says `None`
+    /// (a record the caller may not see): the cursor still follows what was read, so no
+    /// item is skipped or repeated, and a page may hold fewer than `limit`.
+    pub fn answer_with<T, U: Serialize>(&self, mut read: Vec<(String, T)>, show: impl Fn(T) -> Option<U>) -> serde_json::Value {
         let more = read.len() > self.limit;
         read.truncate(self.limit);
         let cursor = if more { read.last().map(|(sk, _)| B64.encode(sk)) } else { None };
-        let items: Vec<T> = read.into_iter().map(|(_, item)| item).collect();
+        let items: Vec<U> = read.into_iter().filter_map(|(_, item)| show(item)).collect();
         serde_json::json!({ "items": items, "cursor": cursor })
     }
 }

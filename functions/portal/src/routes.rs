@@ -107,6 +107,17 @@ functions! {
         SaveAdditionalInfo: PUT "/api/patients/{patient_id}/additional-info" Jwt,
         AccessLog: GET "/api/patients/{patient_id}/access-log" Jwt,
     }
+
+    /// The Medical Record: lab results, lab diagnostic reports and immunizations, as the
+    /// hospital's systems sent them (see `records`).
+    Records = records "records" {
+        Results: GET "/api/patients/{patient_id}/results" Jwt,
+        Result: GET "/api/patients/{patient_id}/results/{result_id}" Jwt,
+        Reports: GET "/api/patients/{patient_id}/reports" Jwt,
+        Report: GET "/api/patients/{patient_id}/reports/{report_id}" Jwt,
+        Immunizations: GET "/api/patients/{patient_id}/immunizations" Jwt,
+        ImmunizationsFhir: GET "/api/patients/{patient_id}/immunizations/fhir" Jwt,
+    }
 }
 
 /// The function (by crate name) and route that take a request, with its path parameters;

@@ -30,13 +30,13 @@ impl From<AdditionalInfo> for Info {
 }
 
 pub async fn get(app: &portal::App, caller: &Caller, id: &str) -> Result<Response<Body>, Problem> {
-    let grant = access::patient_with(app, caller, id, Who::Anyone, Action::AdditionalInfoRead, Some(patients::info_key)).await?;
+    let grant = access::patient_with(app, caller, id, Who::Anyone, Action::AdditionalInfoRead, Some(&patients::info_key)).await?;
     Ok(json_response(StatusCode::OK, &Info::from(patients::info_in(grant.items)?)))
 }
 
 pub async fn put(app: &portal::App, caller: &Caller, id: &str, req: &Request) -> Result<Response<Body>, Problem> {
     let body: Info = json(req)?;
-    access::change(app, caller, id, Who::Anyone, Action::AdditionalInfoUpdate, Some(patients::info_key), async |grant| {
+    access::change(app, caller, id, Who::Anyone, Action::AdditionalInfoUpdate, Some(&patients::info_key), async |grant| {
         let current = patients::info_in(grant.items.clone())?;
         let stale =
             || Problem::conflict("Someone else changed this information after you opened it. Reload it to see their changes, then make yours again.");

@@ -136,7 +136,7 @@ pub async fn patient(app: &App, caller: &Caller, raw_id: &str, who: Who, action:
 
 /// As `patient`, also reading the item of the patient's partition that `with` names (for
 /// example `patients::info_key`) in the same round trip.
-pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, action: Action, with: Option<Also>) -> Result<Grant, Problem> {
+pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, action: Action, with: Option<Also<'_>>) -> Result<Grant, Problem> {
     let grant = judge(app, caller, raw_id, who, with).await?;
     audit::record(app.audit.as_ref(), caller, &grant.acting, &grant.patient.id, action, Outcome::of(&grant.acting)).await?;
     grant.allowed()
@@ -152,7 +152,7 @@ pub async fn change(
     raw_id: &str,
     who: Who,
     action: Action,
-    with: Option<Also>,
+    with: Option<Also<'_>>,
     work: impl AsyncFnOnce(&Grant) -> Result<Response<Body>, Problem>,
 ) -> Result<Response<Body>, Problem> {
     let grant = judge(app, caller, raw_id, who, with).await?;
@@ -178,7 +178,7 @@ pub async fn change(
 
 /// The decision about an existing patient, not yet recorded: 401 for a disabled account,
 /// 403 for a role the route is never for, 404 for an unknown patient id.
-async fn judge(app: &App, caller: &Caller, raw_id: &str, who: Who, with: Option<Also>) -> Result<Grant, Problem> {
+async fn judge(app: &App, caller: &Caller, raw_id: &str, who: Who, with: Option<Also<'_>>) -> Result<Grant, Problem> {
     let (account, links) = caller_account(app, caller).await?;
     match who {
         Who::Family if caller.is_office() => return Err(Problem::forbidden()),

@@ -8,6 +8,7 @@ pub mod names;
 pub mod password;
 pub mod patient;
 pub mod questions;
+pub mod record;
 
 pub use account::{Acting, Relationship, Role};
 pub use clinic::{Clinic, CLINICS};
@@ -16,6 +17,7 @@ pub use names::{EmailAddress, Mrn, PersonName, Username};
 pub use password::{GivenPassword, NewPassword, Opaque, TemporaryPassword};
 pub use patient::{BirthDate, PatientId};
 pub use questions::{QuestionId, SecretHash, QUESTIONS};
+pub use record::{Flag, RecordId, When};
 
 /// Why a value was refused, in words fit for the person who typed it.
 pub type Reason = String;

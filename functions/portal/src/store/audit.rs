@@ -54,6 +54,13 @@ crate::domain::ids! {
         AccountUnlink = "account.unlink",
         /// The patient was listed among a portal account's patients.
         AccountRead = "account.read",
+        ResultsRead = "results.read",
+        ResultRead = "result.read",
+        ReportsRead = "reports.read",
+        ReportRead = "report.read",
+        ImmunizationsRead = "immunizations.read",
+        /// The family downloaded the immunization record as a FHIR Bundle.
+        ImmunizationsExport = "immunizations.export",
     }
 }
 

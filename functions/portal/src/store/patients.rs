@@ -74,8 +74,8 @@ pub fn patient_key(id: &PatientId) -> Key {
 const INFO_SK: &str = "INFO";
 
 /// Another item of a patient's partition, read in one call with the patient (for example
-/// `info_key`): its key, from the patient's id.
-pub type Also = fn(&PatientId) -> Key;
+/// `info_key`, or a record of the patient's): its key, from the patient's id.
+pub type Also<'a> = &'a (dyn Fn(&PatientId) -> Key + Sync);
 
 pub fn info_key(id: &PatientId) -> Key {
     Key::new(format!("PATIENT#{id}"), INFO_SK)
@@ -138,7 +138,7 @@ fn mrn_claim_key(clinic: &str, mrn: &Mrn) -> Key {
     Key::new(format!("CLINIC#{clinic}"), format!("MRNCLAIM#{}", String::from(mrn.clone()).to_uppercase()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct MrnClaim {
     id: PatientId,
 }
@@ -153,6 +153,29 @@ pub async fn create(table: &dyn Table, patient: &Patient) -> PortResult<()> {
     }
     writes.extend(index_puts(patient)?);
     table.write(writes).await
+}
+
+/// The patients registered with this MRN, in any clinic: one read of every clinic's claim.
+pub async fn with_mrn(table: &dyn Table, mrn: &Mrn) -> PortResult<Vec<PatientId>> {
+    let keys: Vec<Key> = crate::domain::CLINICS.iter().map(|c| mrn_claim_key(c.id, mrn)).collect();
+    let mut out = Vec::new();
+    for item in table.get_many(&keys).await? {
+        out.extend(from_item::<MrnClaim>(item)?.map(|c| c.id));
+    }
+    Ok(out)
+}
+
+/// The patients of these clinics born on `birth` whose family name is `family` (folded):
+/// one Query of each clinic's birth-date index.
+pub async fn with_birth_and_family(table: &dyn Table, clinics: &[&str], birth: BirthDate, family: &str) -> PortResult<Vec<PatientId>> {
+    let prefix = Lookup::BirthDate(birth).prefix();
+    let mut out = Vec::new();
+    for clinic in clinics {
+        for item in table.query(&format!("CLINIC#{clinic}"), &prefix).await? {
+            out.extend(from_item::<Found>(item)?.filter(|f| fold(f.family_name.as_str()) == fold(family)).map(|f| f.id));
+        }
+    }
+    Ok(out)
 }
 
 /// Writes `next` over `current` if nobody changed the patient since it was read (else
@@ -177,7 +200,7 @@ pub async fn get(table: &dyn Table, id: &PatientId) -> PortResult<Option<Patient
 
 /// Several patients in one round trip (BatchGetItem).
 /// The patient and, in the same read, the other item `also` names (absent when it is).
-pub async fn get_with(table: &dyn Table, id: &PatientId, also: Option<Also>) -> PortResult<(Option<Patient>, Vec<Item>)> {
+pub async fn get_with(table: &dyn Table, id: &PatientId, also: Option<Also<'_>>) -> PortResult<(Option<Patient>, Vec<Item>)> {
     let key = patient_key(id);
     let (found, items) = match also {
         None => (table.get(&key).await?, Vec::new()),

@@ -47,6 +47,12 @@ export const ACTIONS = {
   "account.link": "Linked a portal account to the patient",
   "account.unlink": "Unlinked a portal account from the patient",
   "account.read": "Viewed the patient list of a portal account",
+  "results.read": "Viewed lab results",
+  "result.read": "Viewed a lab result",
+  "reports.read": "Viewed lab diagnostic reports",
+  "report.read": "Viewed a lab diagnostic report",
+  "immunizations.read": "Viewed immunization records",
+  "immunizations.export": "Downloaded immunization records (FHIR)",
 };
 
 // What became of it: done; refused access; let in but not done (a stale save, a field the

@@ -1,0 +1,233 @@
+//! The way in for the hospital's clinical data: a FHIR R4 Bundle (`batch`, `transaction`
+//! or `collection`) of lab `Observation`s, `DiagnosticReport`s and `Immunization`s, with
+//! the `Patient`s they refer to. Every way in calls `ingest`: the `records-ingest` queue
+//! consumer on AWS, `POST /dev/fhir` and `portal-local import` in the local run.
+//!
+//! Each entry is matched to one portal patient (`matching`), read into a record (`read`)
+//! and filed in one transaction (`store::records::file`): an entry is applied whole or not
+//! at all, and one entry's refusal never stops another. The same bundle sent again changes
+//! nothing, so a sender (or the queue) may always retry. A `transaction` bundle is applied
+//! entry by entry like a `batch`: the hospital's engine sends results as they are final,
+//! and holding good results back because another entry is refused would delay them.
+
+mod matching;
+mod read;
+
+use crate::domain::{RecordId, When};
+use crate::fhir::{self, Head, Outcome};
+use crate::store::records::{self as store, FileError, Filed, Filing, ReportResult};
+use crate::store::{secret, sha256_hex};
+use crate::{App, Problem};
+use matching::{Matcher, Miss};
+use read::Read;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Where the hospital's MRNs come from: the `system` of the identifiers that carry them.
+pub const MRN_SYSTEM_VAR: &str = "PORTAL_MRN_SYSTEM";
+
+/// The answer to one bundle: the `batch-response`, and how many entries were refused.
+pub struct Ingested {
+    pub response: Value,
+    pub refused: usize,
+}
+
+/// Applies a bundle. A bundle that is not one (not JSON, not a Bundle, another type, over
+/// 1 MiB) is a 4xx problem and changes nothing; a store failure part-way is a 503 after
+/// which the whole bundle may be sent again.
+pub async fn ingest(app: &App, body: &[u8]) -> Result<Ingested, Problem> {
+    if body.len() > fhir::MAX_BUNDLE {
+        return Err(Problem::too_large());
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|_| Problem::malformed("The body is not JSON."))?;
+    if value.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
+        return Err(Problem::malformed("The body is not a FHIR Bundle."));
+    }
+    let bundle: fhir::Bundle = fhir::read(&value).map_err(|why| Problem::malformed(format!("The Bundle is not valid: {why}.")))?;
+    if !matches!(bundle.kind.as_str(), "batch" | "transaction" | "collection") {
+        return Err(Problem::invalid("type", "type must be batch, transaction or collection."));
+    }
+    let ids = Ids { secret: app.secret().await?, bundle_source: bundle.meta.source.as_deref() };
+    let report_of = reports_in(&ids, &bundle.entry);
+    let mut matcher = Matcher::new(app.table.as_ref(), &app.mrn_system, &bundle.entry);
+    let mut outcomes = Vec::with_capacity(bundle.entry.len());
+    for (i, entry) in bundle.entry.iter().enumerate() {
+        let at = At { ids: &ids, entries: &bundle.entry, entry, report_id: report_of.get(&i).copied() };
+        outcomes.push(apply(app, &mut matcher, &at).await?);
+    }
+    let refused = outcomes.iter().filter(|o| matches!(o, Outcome::Refused { .. })).count();
+    let created = outcomes.iter().filter(|o| **o == Outcome::Created).count();
+    tracing::info!(entries = outcomes.len(), created, refused, "bundle applied");
+    Ok(Ingested { response: fhir::batch_response(&outcomes), refused })
+}
+
+/// One entry, in its bundle.
+struct At<'a> {
+    ids: &'a Ids<'a>,
+    entries: &'a [fhir::Entry],
+    entry: &'a fhir::Entry,
+    /// The report of this bundle that lists it, for an `Observation`.
+    report_id: Option<RecordId>,
+}
+
+/// The portal's ids of what the hospital sends.
+struct Ids<'a> {
+    secret: &'a [u8],
+    bundle_source: Option<&'a str>,
+}
+
+impl Ids<'_> {
+    /// From the resource's source identity: where it comes from (`meta.source`, else the
+    /// bundle's) and its id there; else its first business identifier.
+    fn of(&self, head: &Head) -> Option<RecordId> {
+        let source = head.meta.source.as_deref().or(self.bundle_source).unwrap_or_default();
+        let kind = head.resource_type.as_str();
+        let digest = match (&head.id, head.identifier.iter().find_map(|i| Some((i.system.as_deref()?, i.value.as_deref()?)))) {
+            (Some(id), _) => secret::keyed(self.secret, &["record", kind, source, id]),
+            (None, Some((system, value))) => secret::keyed(self.secret, &["record", kind, "identifier", system, value]),
+            (None, None) => return None,
+        };
+        Some(RecordId::from_digest(&digest))
+    }
+}
+
+/// For each `Observation` entry a `DiagnosticReport` of the bundle lists, that report's id.
+fn reports_in(ids: &Ids, entries: &[fhir::Entry]) -> HashMap<usize, RecordId> {
+    let mut out = HashMap::new();
+    for entry in entries {
+        let Some(resource) = &entry.resource else { continue };
+        if resource.get("resourceType").and_then(Value::as_str) != Some("DiagnosticReport") {
+            continue;
+        }
+        let (Ok(head), Ok(report)) = (fhir::read::<Head>(resource), fhir::read::<fhir::DiagnosticReport>(resource)) else { continue };
+        let Some(report_id) = ids.of(&head) else { continue };
+        for reference in report.result.iter().filter_map(|r| r.reference.as_deref()) {
+            if let Some(i) = entry_of(entries, reference) {
+                out.insert(i, report_id);
+            }
+        }
+    }
+    out
+}
+
+/// The entry a reference names: by `fullUrl`, or `Observation/<id>` by its id.
+fn entry_of(entries: &[fhir::Entry], reference: &str) -> Option<usize> {
+    entries.iter().position(|e| e.full_url.as_deref() == Some(reference)).or_else(|| {
+        let id = reference.strip_prefix("Observation/")?;
+        entries.iter().position(|e| {
+            e.resource.as_ref().is_some_and(|r| {
+                r.get("resourceType").and_then(Value::as_str) == Some("Observation") && r.get("id").and_then(Value::as_str) == Some(id)
+            })
+        })
+    })
+}
+
+/// A report's results: the bundle's entries it names, or, for an `Observation/<id>` sent
+/// earlier, the id that resource was filed under (marked as the report is, since what was
+/// sent earlier is not read here).
+fn results_of(ids: &Ids, entries: &[fhir::Entry], report: &fhir::DiagnosticReport, report_head: &Head) -> Vec<ReportResult> {
+    report
+        .result
+        .iter()
+        .filter_map(|r| r.reference.as_deref())
+        .filter_map(|reference| {
+            let head = match entry_of(entries, reference) {
+                Some(i) => entries[i].resource.as_ref().and_then(|r| fhir::read::<Head>(r).ok())?,
+                None => Head {
+                    resource_type: "Observation".into(),
+                    id: Some(reference.strip_prefix("Observation/")?.to_owned()),
+                    meta: report_head.meta.clone(),
+                    identifier: Vec::new(),
+                },
+            };
+            Some(ReportResult { id: ids.of(&head)?, confidential: head.meta.restricted() })
+        })
+        .collect()
+}
+
+async fn apply(app: &App, matcher: &mut Matcher<'_>, at: &At<'_>) -> Result<Outcome, Problem> {
+    let Some(resource) = &at.entry.resource else { return Ok(Outcome::refused("required", "the entry has no resource")) };
+    let head = match fhir::read::<Head>(resource) {
+        Ok(head) => head,
+        Err(why) => return Ok(Outcome::refused("structure", why)),
+    };
+    let kind = head.resource_type.as_str();
+    if kind == "Patient" {
+        return match matcher.patient_entry(at.entry.full_url.as_deref(), resource).await {
+            Ok(_) => Ok(Outcome::Accepted),
+            Err(Miss::Refused(why)) => Ok(Outcome::refused("not-found", why)),
+            Err(Miss::Port(e)) => Err(e.into()),
+        };
+    }
+    if !matches!(kind, "Observation" | "DiagnosticReport" | "Immunization") {
+        let named = if kind.len() <= 64 && kind.chars().all(|c| c.is_ascii_alphabetic()) { kind } else { "this resource type" };
+        return Ok(Outcome::refused("not-supported", format!("{named} resources are not taken")));
+    }
+    let Some(id) = at.ids.of(&head) else {
+        return Ok(Outcome::refused("required", "the resource has neither an id nor an identifier, so a later version could not replace it"));
+    };
+    let last_updated = match head.meta.last_updated.as_deref().map(When::parse).transpose() {
+        Ok(at) => at,
+        Err(why) => return Ok(Outcome::refused("invalid", format!("meta.lastUpdated {why}"))),
+    };
+    let bytes = serde_json::to_vec(resource).map_err(|_| Problem::internal())?;
+    // A result's report is part of what was sent: sent again with its report, it gets it.
+    let digest = sha256_hex(&[bytes.as_slice(), b"\x1f", at.report_id.map(|r| r.to_string()).unwrap_or_default().as_bytes()].concat());
+    let filing = match filing(matcher, at, resource, &head, id, digest, last_updated).await {
+        Ok(filing) => filing,
+        Err(Miss::Refused(why)) => return Ok(Outcome::refused("processing", why)),
+        Err(Miss::Port(e)) => return Err(e.into()),
+    };
+    match store::file(app.table.as_ref(), &filing).await {
+        Ok(Filed::Created) => Ok(Outcome::Created),
+        Ok(Filed::Updated | Filed::Unchanged | Filed::Removed) => Ok(Outcome::Accepted),
+        Err(FileError::OtherPatient) => Ok(Outcome::refused("conflict", "this resource was filed under another patient; it is not moved")),
+        Err(FileError::Port(e)) => Err(e.into()),
+    }
+}
+
+/// Reads the resource as its type, matches its patient, and makes its filing.
+async fn filing(
+    matcher: &mut Matcher<'_>,
+    at: &At<'_>,
+    resource: &Value,
+    head: &Head,
+    id: RecordId,
+    digest: String,
+    last_updated: Option<When>,
+) -> Result<Filing, Miss> {
+    let kind = head.resource_type.as_str();
+    let refused = |(_, why): (&str, String)| Miss::Refused(why);
+    let typed = |why: String| Miss::Refused(format!("not a valid {kind}: {why}"));
+    let filing = match kind {
+        "Observation" => {
+            let o: fhir::Observation = fhir::read(resource).map_err(typed)?;
+            let read = read::observation(&o, id, at.report_id).map_err(refused)?;
+            let patient = matcher.subject(o.subject.as_ref()).await?;
+            match read {
+                Read::Keep(r) => Filing::result(patient, digest, last_updated, &r),
+                Read::EnteredInError => Ok(Filing::removal(patient, id, digest, last_updated)),
+            }
+        }
+        "DiagnosticReport" => {
+            let r: fhir::DiagnosticReport = fhir::read(resource).map_err(typed)?;
+            let results = results_of(at.ids, at.entries, &r, head);
+            let read = read::report(&r, id, results).map_err(refused)?;
+            let patient = matcher.subject(r.subject.as_ref()).await?;
+            match read {
+                Read::Keep((report, time)) => Filing::report(patient, digest, last_updated, &report, &time),
+                Read::EnteredInError => Ok(Filing::removal(patient, id, digest, last_updated)),
+            }
+        }
+        _ => {
+            let i: fhir::Immunization = fhir::read(resource).map_err(typed)?;
+            let read = read::immunization(&i, id).map_err(refused)?;
+            let patient = matcher.subject(Some(&i.patient)).await?;
+            match read {
+                Read::Keep(imm) => Filing::immunization(patient, digest, last_updated, &imm),
+                Read::EnteredInError => Ok(Filing::removal(patient, id, digest, last_updated)),
+            }
+        }
+    };
+    filing.map_err(Miss::Port)
+}
