@@ -7,6 +7,7 @@ login, make staff, make a patient, make a family). Its mail look-ups come from
 from __future__ import annotations
 
 import datetime as dt
+import json as jsonlib
 import random
 import time
 import uuid
@@ -223,7 +224,7 @@ class Portal(MailReading, RecordReading):
     def account_path(self, username: str, action: str) -> str:
         return f"/api/admin/accounts/{quote(username, safe='')}/{action}"
 
-    # ---- patients' data, links, search (the data dir, audit store and log: records.RecordReading)
+    # ---- patients' data, links, search, FHIR in (the data dir, audit store and log: records.RecordReading)
 
     def make_patient_born(self, birth: dt.date, token: str | None = None, clinic: str = CARDIOLOGY) -> dict:
         """A patient born on `birth` (see `years_before`), registered by `token` (default: admin)."""
@@ -256,6 +257,17 @@ class Portal(MailReading, RecordReading):
         r = self.get(patient_path(patient_id, what), token=token)
         assert r.status_code == 200, describe(r)
         return r.json()
+
+    def post_fhir(self, bundle: dict | bytes | str, content_type: str = "application/fhir+json") -> requests.Response:
+        """POST /dev/fhir: the local run's way in for the hospital's FHIR bundles (issue 11).
+        `bundle` is a dict (sent as JSON) or the body as it is (bytes or str)."""
+        if isinstance(bundle, dict):
+            body = jsonlib.dumps(bundle).encode()
+        elif isinstance(bundle, str):
+            body = bundle.encode()
+        else:
+            body = bundle
+        return self.post("/dev/fhir", data=body, headers={"Content-Type": content_type})
 
     def search(self, token: str | None, query: str, limit: int | None = None, cursor: str | None = None):
         body: dict = {"query": query}

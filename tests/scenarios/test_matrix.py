@@ -1,4 +1,4 @@
-"""The authorization matrix (issue 4): every route of issues 2 and 4, for every kind of
+"""The authorization matrix (issue 4): every route of issues 2, 4 and 11, for every kind of
 caller, on a patient of the caller's own family or clinic ("own") and on a patient of another
 family ("other"). Each cell's expected answer is written once, in the tables below; the tests
 run every cell on both backends and fail once, listing every cell that differs.
@@ -16,6 +16,9 @@ Callers (built once per backend by the `world` fixture):
   turned18      guardian of A, who turned 18 (the clinic corrected A's birth date)
 Targets: "own" is P for anonymous, own, guardian2, staff_same, admin and disabled; R for
 other_family and staff_other; A for turned18. "other" is R for the first group, P for the rest.
+P, R and A each have one lab result in one lab report (imported through POST /dev/fhir, the
+local run's way in, and not restricted); the single result and report rows ask for the
+target's own, so "other" cells ask for a real record of a patient the caller may not see.
 
 A cell is "own/other". In the search row, "200+" is a 200 that lists the target patient and
 "200-" a 200 that does not. Denials of a patient answer exactly what an unknown patient id
@@ -34,6 +37,7 @@ from urllib.parse import quote
 
 import pytest
 
+import fhir_bundles as fhir
 from conftest import (
     PORTAL_BIN, CARDIOLOGY, ENDOCRINE, Account, describe, new_address, new_answer, new_email, new_password,
     new_patient_body, new_pharmacy, new_username, patient_path, years_before,
@@ -68,6 +72,12 @@ GET additional-info  401/401    200/404  200/404    200/404       200/404     20
 PUT additional-info  401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
 GET access-log       401/401    200/404  200/404    200/404       403/403     403/403      403/403  401/401   404/404
 GET office audit     401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
+GET results          401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+GET result           401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+GET reports          401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+GET report           401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+GET immunizations    401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+GET fhir export      401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
 """)
 
 OFFICE = table("""
@@ -117,6 +127,12 @@ ROUTE_OF = {
     "PUT additional-info": "PUT /api/patients/{patient_id}/additional-info",
     "GET access-log": "GET /api/patients/{patient_id}/access-log",
     "GET office audit": "GET /api/admin/patients/{patient_id}/audit",
+    "GET results": "GET /api/patients/{patient_id}/results",
+    "GET result": "GET /api/patients/{patient_id}/results/{result_id}",
+    "GET reports": "GET /api/patients/{patient_id}/reports",
+    "GET report": "GET /api/patients/{patient_id}/reports/{report_id}",
+    "GET immunizations": "GET /api/patients/{patient_id}/immunizations",
+    "GET fhir export": "GET /api/patients/{patient_id}/immunizations/fhir",
     "link": "POST /api/admin/accounts/{username}/patients",
     "unlink": "DELETE /api/admin/accounts/{username}/patients/{patient_id}",
     "search": "POST /api/admin/patients/search",
@@ -137,6 +153,7 @@ ROUTE_OF = {
 # Routes whose matrix lives elsewhere, with where.
 ELSEWHERE = {
     "GET /api/admin/security-events": "test_security_events.py: admins only, every other caller 403 or 401",
+    "GET /api/admin/imports": "test_imports.py: admins only, every other caller 403 or 401",
 }
 
 
@@ -164,6 +181,8 @@ class Target:
     linkee: Account | None  # of the patient's clinic, not linked to it: link, unlink
     relationship: str  # what the office may link to this patient
     unknown: bool = False
+    result_id: str | None = None  # the patient's lab result
+    report_id: str | None = None  # the patient's lab report
 
     @property
     def id(self) -> str:
@@ -172,7 +191,8 @@ class Target:
     def as_unknown(self) -> "Target":
         """The same request aimed at a patient (or account) that does not exist."""
         nobody = Account(new_username("nobody"), new_email("nobody"))
-        return Target({**self.patient, "id": str(uuid.uuid4())}, nobody, self.linkee, self.relationship, True)
+        return Target({**self.patient, "id": str(uuid.uuid4())}, nobody, self.linkee, self.relationship, True,
+                      self.result_id, self.report_id)
 
 
 @dataclass
@@ -217,6 +237,20 @@ class World:
         return {**body, "id": t.id} if what == "demographics" else body
 
 
+def give_lab_report(portal, patient_id: str) -> tuple[str, str]:
+    """One lab result in one lab report for the patient, through POST /dev/fhir; their ids, as
+    the bootstrap admin reads them back."""
+    subject = fhir.literal(patient_id)
+    obs = fhir.observation(subject, fhir.HEMOGLOBIN, 13.2, effective=fhir.moment(30))
+    sent = fhir.bundle(obs, fhir.diagnostic_report(subject, fhir.CBC, [obs], effective=fhir.moment(30)))
+    r = portal.post_fhir(sent)
+    assert fhir.statuses(r, sent) == ["201", "201"], describe(r)
+    admin = portal.admin_token()
+    results, reports = (portal.patient_data(admin, patient_id, what)["items"] for what in ("results", "reports"))
+    assert len(results) == 1 and len(reports) == 1, f"the matrix patient's records: {results} {reports}"
+    return results[0]["id"], reports[0]["id"]
+
+
 @pytest.fixture(scope="module")
 def world(portal) -> World:
     w = World(portal)
@@ -246,6 +280,8 @@ def world(portal) -> World:
         "A": Target(A, p.make_holder(A, "guardian", staff_same.auth, sign_in=False),
                     p.make_family(staff_same.auth, CARDIOLOGY, sign_in=False), "self"),
     }
+    for t in targets.values():
+        t.result_id, t.report_id = give_lab_report(p, t.id)
     # Before the changes below, each of these callers acts for their child (so that the
     # table's 401s and 404s come from the disable and the birthday, not from bad set-up).
     for account, child in ((disabled, P), (turned18, A), (guardian2, P), (guardian2, second_child)):
@@ -287,6 +323,14 @@ def put_demographics(w, c, t):
 def put_additional_info(w, c, t):
     body = {**w.current(t, "additional-info"), "pharmacy": new_pharmacy()}
     return w.portal.put(patient_path(t.id, "additional-info"), token=w.token(c), json=body)
+
+
+def result(w, c, t):
+    return w.portal.get(patient_path(t.id, f"results/{t.result_id}"), token=w.token(c))
+
+
+def lab_report(w, c, t):
+    return w.portal.get(patient_path(t.id, f"reports/{t.report_id}"), token=w.token(c))
 
 
 def office_audit(w, c, t):
@@ -363,6 +407,9 @@ CELLS = {
     "GET demographics": _patient_get("demographics"), "PUT demographics": put_demographics,
     "GET additional-info": _patient_get("additional-info"), "PUT additional-info": put_additional_info,
     "GET access-log": _patient_get("access-log"), "GET office audit": office_audit,
+    "GET results": _patient_get("results"), "GET result": result,
+    "GET reports": _patient_get("reports"), "GET report": lab_report,
+    "GET immunizations": _patient_get("immunizations"), "GET fhir export": _patient_get("immunizations/fhir"),
     "link": link, "unlink": unlink, "search": search, "create patient": create_patient,
     "create account": create_account, "find account": find_account, "resend": resend, "username": rename,
     "disable": disable, "enable": enable, "create staff": create_staff,

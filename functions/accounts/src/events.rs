@@ -1,11 +1,12 @@
-//! "Security events" for the hospital's admins: sign-ins, lock-outs, password changes and
-//! resets, and what the office did to accounts, newest first, with the accounts by username.
+//! What the hospital's admins watch: "Security events" (sign-ins, lock-outs, password
+//! changes and resets, and what the office did to accounts, newest first, with the accounts
+//! by username) and "Imports" (the bundles the hospital's systems sent, and what was refused).
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::access::office::Scope;
 use portal::http::{json_response, Caller};
-use portal::store::{accounts, security};
+use portal::store::{accounts, imports, security};
 use portal::trail;
 use portal::{App, Problem};
 use serde::Serialize;
@@ -49,4 +50,12 @@ pub async fn page(app: &App, caller: &Caller, req: &Request) -> Result<Response<
         })
         .collect();
     Ok(json_response(StatusCode::OK, &paging.answer(entries)))
+}
+
+pub async fn imports(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
+    // Imports are keyed like the access audit: the same paging and cursor check.
+    let paging = trail::paging(req)?;
+    Scope::admin(app, caller).await?;
+    let read = imports::page(app.table.as_ref(), paging.after.as_deref(), paging.limit + 1).await?;
+    Ok(json_response(StatusCode::OK, &paging.answer(read)))
 }

@@ -42,6 +42,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             Endpoint::Link => links::link(app, caller, params, req).await,
             Endpoint::Unlink => links::unlink(app, caller, params).await,
             Endpoint::SecurityEvents => events::page(app, caller, req).await,
+            Endpoint::Imports => events::imports(app, caller, req).await,
         }
     })
     .await

@@ -92,6 +92,7 @@ functions! {
         SearchPatients: POST "/api/admin/patients/search" Jwt,
         AuditTrail: GET "/api/admin/patients/{patient_id}/audit" Jwt,
         SecurityEvents: GET "/api/admin/security-events" Jwt,
+        Imports: GET "/api/admin/imports" Jwt,
     }
 
     /// The participating clinics, for anyone.

@@ -19,7 +19,7 @@ struct Listed<'a> {
     name: &'a str,
     status: &'a str,
     issued: Option<&'a When>,
-    /// Of the results the reader may see.
+    /// Of the results there, that the reader may see.
     result_count: usize,
 }
 
@@ -38,13 +38,17 @@ pub async fn list(app: &App, caller: &Caller, id: &str, paging: Paging) -> Resul
     let grant = access::patient(app, caller, id, Who::Anyone, Action::ReportsRead).await?;
     let read: Vec<(String, Report)> =
         store::page(app.table.as_ref(), &grant.patient.id, Kind::Report, paging.after.as_deref(), paging.limit + 1).await?;
+    // A report counts the results that are there to open: one read for the whole page, so
+    // a result withdrawn since (entered in error) or hidden from the reader is not counted.
+    let listed: Vec<RecordId> = read.iter().flat_map(|(_, r)| &r.results).filter(|x| grant.sees(*x)).map(|x| x.id).collect();
+    let present = grant.visible(store::results(app.table.as_ref(), &grant.patient.id, &listed).await?);
     let page = paging.answer_with(read, |r| {
         let listed = Listed {
             id: r.id,
             name: &r.name,
             status: &r.status,
             issued: r.issued.as_ref(),
-            result_count: r.results.iter().filter(|x| grant.sees(*x)).count(),
+            result_count: r.results.iter().filter(|x| present.iter().any(|p| p.id == x.id)).count(),
         };
         grant.sees(&r).then(|| serde_json::to_value(listed).unwrap_or_default())
     });

@@ -15,6 +15,7 @@ mod read;
 
 use crate::domain::{RecordId, When};
 use crate::fhir::{self, Head, Outcome};
+use crate::store::imports::{self, Import, Refusal};
 use crate::store::records::{self as store, FileError, Filed, Filing, ReportResult};
 use crate::store::{secret, sha256_hex};
 use crate::{App, Problem};
@@ -32,10 +33,37 @@ pub struct Ingested {
     pub refused: usize,
 }
 
-/// Applies a bundle. A bundle that is not one (not JSON, not a Bundle, another type, over
-/// 1 MiB) is a 4xx problem and changes nothing; a store failure part-way is a 503 after
-/// which the whole bundle may be sent again.
+/// Applies a bundle and records what became of it (see `store::imports`). A bundle that
+/// is not one (not JSON, not a Bundle, another type, over 1 MiB) is a 4xx problem and
+/// changes nothing but that record; a store failure part-way is a 503 after which the whole
+/// bundle may be sent again.
 pub async fn ingest(app: &App, body: &[u8]) -> Result<Ingested, Problem> {
+    let (entries, outcomes) = match apply_bundle(app, body).await {
+        Ok(done) => done,
+        Err(problem) if problem.status.is_client_error() => {
+            imports::record(app.table.as_ref(), &Import::new(0, Vec::new(), Some(problem.detail.clone()))).await?;
+            return Err(problem);
+        }
+        Err(problem) => return Err(problem),
+    };
+    let refusals: Vec<Refusal> = outcomes
+        .iter()
+        .zip(&entries)
+        .enumerate()
+        .filter_map(|(index, (o, resource_type))| match o {
+            Outcome::Refused { why, .. } => Some(Refusal { index, resource_type: resource_type.clone(), reason: why.clone() }),
+            _ => None,
+        })
+        .collect();
+    let created = outcomes.iter().filter(|o| **o == Outcome::Created).count();
+    tracing::info!(entries = outcomes.len(), created, refused = refusals.len(), "bundle applied");
+    let refused = refusals.len();
+    imports::record(app.table.as_ref(), &Import::new(outcomes.len(), refusals, None)).await?;
+    Ok(Ingested { response: fhir::batch_response(&outcomes), refused })
+}
+
+/// Each entry's resource type (as the import record names it) and outcome.
+async fn apply_bundle(app: &App, body: &[u8]) -> Result<(Vec<String>, Vec<Outcome>), Problem> {
     if body.len() > fhir::MAX_BUNDLE {
         return Err(Problem::too_large());
     }
@@ -55,10 +83,16 @@ pub async fn ingest(app: &App, body: &[u8]) -> Result<Ingested, Problem> {
         let at = At { ids: &ids, entries: &bundle.entry, entry, report_id: report_of.get(&i).copied() };
         outcomes.push(apply(app, &mut matcher, &at).await?);
     }
-    let refused = outcomes.iter().filter(|o| matches!(o, Outcome::Refused { .. })).count();
-    let created = outcomes.iter().filter(|o| **o == Outcome::Created).count();
-    tracing::info!(entries = outcomes.len(), created, refused, "bundle applied");
-    Ok(Ingested { response: fhir::batch_response(&outcomes), refused })
+    let types = bundle.entry.iter().map(|e| type_name(e.resource.as_ref().and_then(|r| r.get("resourceType")).and_then(Value::as_str))).collect();
+    Ok((types, outcomes))
+}
+
+/// A resource type as the portal repeats it: a FHIR type name, or words saying it is not one.
+fn type_name(kind: Option<&str>) -> String {
+    match kind {
+        Some(k) if !k.is_empty() && k.len() <= 64 && k.chars().all(|c| c.is_ascii_alphabetic()) => k.to_owned(),
+        _ => "(not a resource type)".to_owned(),
+    }
 }
 
 /// One entry, in its bundle.
@@ -78,14 +112,17 @@ struct Ids<'a> {
 
 impl Ids<'_> {
     /// From the resource's source identity: where it comes from (`meta.source`, else the
-    /// bundle's) and its id there; else its first business identifier.
+    /// bundle's) with its id there; else its first business identifier; else its id alone
+    /// (Synthea-style bundles, whose ids are UUIDs).
     fn of(&self, head: &Head) -> Option<RecordId> {
-        let source = head.meta.source.as_deref().or(self.bundle_source).unwrap_or_default();
         let kind = head.resource_type.as_str();
-        let digest = match (&head.id, head.identifier.iter().find_map(|i| Some((i.system.as_deref()?, i.value.as_deref()?)))) {
-            (Some(id), _) => secret::keyed(self.secret, &["record", kind, source, id]),
-            (None, Some((system, value))) => secret::keyed(self.secret, &["record", kind, "identifier", system, value]),
-            (None, None) => return None,
+        let source = head.meta.source.as_deref().or(self.bundle_source);
+        let identifier = head.identifier.iter().find_map(|i| Some((i.system.as_deref()?, i.value.as_deref()?)));
+        let digest = match (source, &head.id, identifier) {
+            (Some(source), Some(id), _) => secret::keyed(self.secret, &["record", kind, source, id]),
+            (_, _, Some((system, value))) => secret::keyed(self.secret, &["record", kind, "identifier", system, value]),
+            (None, Some(id), None) => secret::keyed(self.secret, &["record", kind, "", id]),
+            (Some(_), None, None) | (None, None, None) => return None,
         };
         Some(RecordId::from_digest(&digest))
     }
@@ -160,8 +197,7 @@ async fn apply(app: &App, matcher: &mut Matcher<'_>, at: &At<'_>) -> Result<Outc
         };
     }
     if !matches!(kind, "Observation" | "DiagnosticReport" | "Immunization") {
-        let named = if kind.len() <= 64 && kind.chars().all(|c| c.is_ascii_alphabetic()) { kind } else { "this resource type" };
-        return Ok(Outcome::refused("not-supported", format!("{named} resources are not taken")));
+        return Ok(Outcome::refused("not-supported", format!("{} resources are not taken", type_name(Some(kind)))));
     }
     let Some(id) = at.ids.of(&head) else {
         return Ok(Outcome::refused("required", "the resource has neither an id nor an identifier, so a later version could not replace it"));

@@ -19,6 +19,7 @@
 //! | reset code        | RESET#<user id>        | CODE (see `reset_codes`) |
 //! | reset emails      | FORGOT#<lower name>    | MAILS              |
 //! | server secret     | CONFIG                 | SECRET             |
+//! | bundle received   | IMPORTS                | <time>#<uuid> (see `imports`) |
 //! | clinical records  | PATIENT#<id>, RECORD#<record id> | see `records` |
 //!
 //! Audit records and security events live in a table of their own (see `audit`,
@@ -27,6 +28,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod idempotency;
+pub mod imports;
 pub mod patients;
 pub mod records;
 pub mod reset_codes;

@@ -345,7 +345,10 @@ pub async fn results(table: &dyn Table, patient: &PatientId, ids: &[RecordId]) -
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let keys: Vec<Key> = ids.iter().map(|id| Kind::Result.key(patient, id)).collect();
+    // BatchGetItem refuses a key twice (a result two reports list).
+    let mut keys: Vec<Key> = ids.iter().map(|id| Kind::Result.key(patient, id)).collect();
+    keys.sort();
+    keys.dedup();
     let mut out = Vec::new();
     for item in table.get_many(&keys).await? {
         out.extend(from_item::<LabResult>(item)?);
