@@ -101,6 +101,8 @@ route                    anonymous  own  guardian2  other_family  staff_same  st
 GET account              401        200  200        200           200         200          200    401       200
 GET security-questions   401        200  200        200           200         200          200    401       200
 PUT security-questions   401        204  204        204           204         204          204    401       204
+GET notifications        401        200  200        200           200         200          200    401       200
+PUT notifications        401        200  200        200           200         200          200    401       200
 change password          401        204  204        204           204         204          204    401       204
 logout                   401        204  204        204           204         204          204    401       204
 """)
@@ -147,6 +149,8 @@ ROUTE_OF = {
     "GET account": "GET /api/account",
     "GET security-questions": "GET /api/account/security-questions",
     "PUT security-questions": "PUT /api/account/security-questions",
+    "GET notifications": "GET /api/account/notifications",
+    "PUT notifications": "PUT /api/account/notifications",
     "change password": "POST /api/account/password",
     "logout": "POST /api/auth/logout",
 }
@@ -502,6 +506,10 @@ def _own_account_call(w: World, route: str, c: Caller):
         if r.status_code == 204:
             acct.answers = answers
         return r
+    if route == "GET notifications":
+        return p.get("/api/account/notifications", token=token)
+    if route == "PUT notifications":
+        return p.put("/api/account/notifications", token=token, json={"email_on_new_information": True})
     if route == "change password":
         new = new_password()
         r = p.post("/api/account/password", token=token, json={"current_password": password, "new_password": new})

@@ -1,5 +1,5 @@
-//! "My Account": who I am and the patients I may act for, my password, and my security
-//! questions.
+//! "My Account": who I am and the patients I may act for, my password, my security
+//! questions, and whether I get "New information in the patient portal" emails.
 
 use crate::signin::{answers, AnswerIn};
 use lambda_http::http::StatusCode;
@@ -12,9 +12,9 @@ use portal::ports::{PortError, PortResult};
 use portal::store::accounts::{self, Account};
 use portal::store::audit::{self, Action, Outcome};
 use portal::store::security::{self, Event};
-use portal::store::{patients, throttle};
+use portal::store::{notifications, patients, throttle};
 use portal::{App, Problem};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::future::Future;
 
@@ -130,4 +130,26 @@ pub async fn change_security_questions(app: &App, req: &Request) -> Result<Respo
         other => other.into(),
     })?;
     Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// The account's email settings, as GET answers and PUT takes them.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailSettings {
+    email_on_new_information: bool,
+}
+
+pub async fn notifications(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    caller_account(app, &caller).await?;
+    let n = notifications::get(app.table.as_ref(), &caller.sub).await?;
+    Ok(json_response(StatusCode::OK, &EmailSettings { email_on_new_information: n.email_on_new_information }))
+}
+
+pub async fn save_notifications(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
+    let caller = Caller::from_request(req)?;
+    let body: EmailSettings = json(req)?;
+    caller_account(app, &caller).await?;
+    let n = notifications::set_email(app.table.as_ref(), &caller.sub, body.email_on_new_information).await?;
+    Ok(json_response(StatusCode::OK, &EmailSettings { email_on_new_information: n.email_on_new_information }))
 }

@@ -1,5 +1,6 @@
 //! The `auth` function: sign-in, first login, forgot password, refresh and sign-out, and
-//! the signed-in account's own page ("My Account") with its password change.
+//! the signed-in account's own page ("My Account") with its password change, security
+//! questions and email settings.
 
 mod account;
 mod reset;
@@ -28,5 +29,7 @@ async fn dispatch(app: &App, endpoint: Endpoint, req: &Request) -> Result<Respon
         Endpoint::ChangePassword => account::change_password(app, req).await,
         Endpoint::OwnQuestions => account::security_questions(app, req).await,
         Endpoint::ChangeOwnQuestions => account::change_security_questions(app, req).await,
+        Endpoint::Notifications => account::notifications(app, req).await,
+        Endpoint::SaveNotifications => account::save_notifications(app, req).await,
     }
 }

@@ -75,6 +75,8 @@ functions! {
         ChangePassword: POST "/api/account/password" Jwt,
         OwnQuestions: GET "/api/account/security-questions" Jwt,
         ChangeOwnQuestions: PUT "/api/account/security-questions" Jwt,
+        Notifications: GET "/api/account/notifications" Jwt,
+        SaveNotifications: PUT "/api/account/notifications" Jwt,
     }
 
     /// What the admins and the clinic offices do.

@@ -79,9 +79,18 @@ pub enum Who {
 }
 
 /// Records that the clinic marks confidential: for a patient aged 12 to 17, parents and
-/// guardians do not see them. (Record features implement this; the rule is `Grant::sees`.)
+/// guardians do not see them (the rule is `kept_from`).
 pub trait Marked {
     fn confidential(&self) -> bool;
+}
+
+/// The confidentiality rule: whether records the clinic marks confidential are kept from
+/// someone acting so for a patient born on `birth_date`: from parents and guardians while
+/// the patient is 12 to 17. Lists, details, charts, counts, exports and notifications all
+/// ask it (through `Grant::sees`, or directly where no one is signed in).
+pub fn kept_from(acting: &Acting, birth_date: BirthDate, today: Date) -> bool {
+    let teen = (OWN_ACCOUNT_AGE..AGE_OF_MAJORITY).contains(&birth_date.age_on(today));
+    teen && matches!(acting, Acting::Holder(Relationship::Parent | Relationship::Guardian))
 }
 
 /// Leave to act for one patient, with what was read to decide it.
@@ -97,9 +106,7 @@ pub struct Grant {
 impl Grant {
     /// Whether a record with this mark may be shown to the caller.
     pub fn sees(&self, record: &impl Marked) -> bool {
-        let teen = (OWN_ACCOUNT_AGE..AGE_OF_MAJORITY).contains(&self.patient.birth_date.age_on(self.today));
-        let parent = matches!(self.acting, Acting::Holder(Relationship::Parent | Relationship::Guardian));
-        !(record.confidential() && teen && parent)
+        !record.confidential() || !kept_from(&self.acting, self.patient.birth_date, self.today)
     }
     fn allowed(self) -> Result<Grant, Problem> {
         if matches!(self.acting, Acting::Denied(_)) {

@@ -11,9 +11,10 @@
 //! and holding good results back because another entry is refused would delay them.
 
 mod matching;
+pub mod notify;
 mod read;
 
-use crate::domain::{RecordId, When};
+use crate::domain::{PatientId, RecordId, When};
 use crate::fhir::{self, Head, Outcome};
 use crate::store::imports::{self, Import, Refusal};
 use crate::store::records::{self as store, FileError, Filed, Filing, ReportResult};
@@ -79,9 +80,25 @@ async fn apply_bundle(app: &App, body: &[u8]) -> Result<(Vec<String>, Vec<Outcom
     let report_of = reports_in(&ids, &bundle.entry);
     let mut matcher = Matcher::new(app.table.as_ref(), &app.mrn_system, &bundle.entry);
     let mut outcomes = Vec::with_capacity(bundle.entry.len());
+    // The patients something new was filed for, and whether any of it is not confidential.
+    let mut news: Vec<(PatientId, bool)> = Vec::new();
     for (i, entry) in bundle.entry.iter().enumerate() {
         let at = At { ids: &ids, entries: &bundle.entry, entry, report_id: report_of.get(&i).copied() };
-        outcomes.push(apply(app, &mut matcher, &at).await?);
+        let Applied { outcome, news: new } = apply(app, &mut matcher, &at).await?;
+        if let Some((patient, confidential)) = new {
+            match news.iter_mut().find(|(p, _)| *p == patient) {
+                Some((_, open)) => *open |= !confidential,
+                None => news.push((patient, !confidential)),
+            }
+        }
+        outcomes.push(outcome);
+    }
+    for (patient, open) in news {
+        // The records are filed: a mail failure must not undo that or send the bundle back
+        // (a second delivery would change nothing, and so tell no one either).
+        if let Err(e) = notify::new_information(app, &patient, open).await {
+            tracing::warn!(error = %e, "new-information emails not sent");
+        }
     }
     let types = bundle.entry.iter().map(|e| type_name(e.resource.as_ref().and_then(|r| r.get("resourceType")).and_then(Value::as_str))).collect();
     Ok((types, outcomes))
@@ -182,42 +199,57 @@ fn results_of(ids: &Ids, entries: &[fhir::Entry], report: &fhir::DiagnosticRepor
         .collect()
 }
 
-async fn apply(app: &App, matcher: &mut Matcher<'_>, at: &At<'_>) -> Result<Outcome, Problem> {
-    let Some(resource) = &at.entry.resource else { return Ok(Outcome::refused("required", "the entry has no resource")) };
+/// What became of an entry: its outcome and, when something was filed new or changed, for
+/// whom and whether it is marked confidential (who is told of it).
+struct Applied {
+    outcome: Outcome,
+    news: Option<(PatientId, bool)>,
+}
+
+impl From<Outcome> for Applied {
+    fn from(outcome: Outcome) -> Self {
+        Applied { outcome, news: None }
+    }
+}
+
+async fn apply(app: &App, matcher: &mut Matcher<'_>, at: &At<'_>) -> Result<Applied, Problem> {
+    let Some(resource) = &at.entry.resource else { return Ok(Outcome::refused("required", "the entry has no resource").into()) };
     let head = match fhir::read::<Head>(resource) {
         Ok(head) => head,
-        Err(why) => return Ok(Outcome::refused("structure", why)),
+        Err(why) => return Ok(Outcome::refused("structure", why).into()),
     };
     let kind = head.resource_type.as_str();
     if kind == "Patient" {
         return match matcher.patient_entry(at.entry.full_url.as_deref(), resource).await {
-            Ok(_) => Ok(Outcome::Accepted),
-            Err(Miss::Refused(why)) => Ok(Outcome::refused("not-found", why)),
+            Ok(_) => Ok(Outcome::Accepted.into()),
+            Err(Miss::Refused(why)) => Ok(Outcome::refused("not-found", why).into()),
             Err(Miss::Port(e)) => Err(e.into()),
         };
     }
     if !matches!(kind, "Observation" | "DiagnosticReport" | "Immunization") {
-        return Ok(Outcome::refused("not-supported", format!("{} resources are not taken", type_name(Some(kind)))));
+        return Ok(Outcome::refused("not-supported", format!("{} resources are not taken", type_name(Some(kind)))).into());
     }
     let Some(id) = at.ids.of(&head) else {
-        return Ok(Outcome::refused("required", "the resource has neither an id nor an identifier, so a later version could not replace it"));
+        return Ok(Outcome::refused("required", "the resource has neither an id nor an identifier, so a later version could not replace it").into());
     };
     let last_updated = match head.meta.last_updated.as_deref().map(When::parse).transpose() {
         Ok(at) => at,
-        Err(why) => return Ok(Outcome::refused("invalid", format!("meta.lastUpdated {why}"))),
+        Err(why) => return Ok(Outcome::refused("invalid", format!("meta.lastUpdated {why}")).into()),
     };
     let bytes = serde_json::to_vec(resource).map_err(|_| Problem::internal())?;
     // A result's report is part of what was sent: sent again with its report, it gets it.
     let digest = sha256_hex(&[bytes.as_slice(), b"\x1f", at.report_id.map(|r| r.to_string()).unwrap_or_default().as_bytes()].concat());
     let filing = match filing(matcher, at, resource, &head, id, digest, last_updated).await {
         Ok(filing) => filing,
-        Err(Miss::Refused(why)) => return Ok(Outcome::refused("processing", why)),
+        Err(Miss::Refused(why)) => return Ok(Outcome::refused("processing", why).into()),
         Err(Miss::Port(e)) => return Err(e.into()),
     };
+    let news = Some((filing.patient, filing.confidential));
     match store::file(app.table.as_ref(), &filing).await {
-        Ok(Filed::Created) => Ok(Outcome::Created),
-        Ok(Filed::Updated | Filed::Unchanged | Filed::Removed) => Ok(Outcome::Accepted),
-        Err(FileError::OtherPatient) => Ok(Outcome::refused("conflict", "this resource was filed under another patient; it is not moved")),
+        Ok(Filed::Created) => Ok(Applied { outcome: Outcome::Created, news }),
+        Ok(Filed::Updated) => Ok(Applied { outcome: Outcome::Accepted, news }),
+        Ok(Filed::Unchanged | Filed::Removed) => Ok(Outcome::Accepted.into()),
+        Err(FileError::OtherPatient) => Ok(Outcome::refused("conflict", "this resource was filed under another patient; it is not moved").into()),
         Err(FileError::Port(e)) => Err(e.into()),
     }
 }

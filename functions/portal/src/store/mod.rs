@@ -6,6 +6,7 @@
 //! | username mapping  | USERNAME#<lower name>  | USERNAME           |
 //! | account           | ACCOUNT#<sub>          | ACCOUNT            |
 //! | account->patient  | ACCOUNT#<sub>          | PATIENT#<id>       |
+//! | email settings    | ACCOUNT#<sub>          | NOTIFICATIONS (see `notifications`) |
 //! | patient           | PATIENT#<id>           | PATIENT            |
 //! | patient->account  | PATIENT#<id>           | ACCOUNT#<sub>      |
 //! | own account claim | PATIENT#<id>           | OWNER              |
@@ -29,6 +30,7 @@ pub mod accounts;
 pub mod audit;
 pub mod idempotency;
 pub mod imports;
+pub mod notifications;
 pub mod patients;
 pub mod records;
 pub mod reset_codes;

@@ -167,6 +167,8 @@ pub struct Filing {
     pub last_updated: Option<When>,
     /// Empty when the resource was entered in error: it leaves every view.
     pub items: Vec<Item>,
+    /// Marked confidential (who is told of it depends on it).
+    pub confidential: bool,
 }
 
 impl Filing {
@@ -188,9 +190,9 @@ impl Filing {
         Filing::of(patient, i.id, digest, last_updated, &keys, i)
     }
     pub fn removal(patient: PatientId, id: RecordId, digest: String, last_updated: Option<When>) -> Filing {
-        Filing { id, patient, digest, last_updated, items: Vec::new() }
+        Filing { id, patient, digest, last_updated, items: Vec::new(), confidential: false }
     }
-    fn of<T: Serialize>(
+    fn of<T: Serialize + crate::access::Marked>(
         patient: PatientId,
         id: RecordId,
         digest: String,
@@ -199,7 +201,7 @@ impl Filing {
         record: &T,
     ) -> PortResult<Filing> {
         let items = keys.iter().map(|k| to_item(k, record, None)).collect::<PortResult<_>>()?;
-        Ok(Filing { id, patient, digest, last_updated, items })
+        Ok(Filing { id, patient, digest, last_updated, items, confidential: record.confidential() })
     }
 }
 

@@ -1,0 +1,43 @@
+//! "New information in the patient portal": when something new arrives for a patient, each
+//! account that may see it gets one email, at most one an hour, unless it turned them off.
+//! The email says only that something is waiting, and where: no name, test, clinic or date.
+
+use crate::access::{kept_from, link_holds, today};
+use crate::domain::{Acting, PatientId};
+use crate::ports::{Email, PortResult};
+use crate::store::{accounts, notifications, now, patients};
+use crate::App;
+
+pub const SUBJECT: &str = "New information in the patient portal";
+
+/// For one patient: `open` when something arrived that is not marked confidential (else
+/// only confidential records arrived, which parents and guardians of a teen are not told of).
+pub async fn new_information(app: &App, patient: &PatientId, open: bool) -> PortResult<usize> {
+    let table = app.table.as_ref();
+    let Some(p) = patients::get(table, patient).await? else { return Ok(0) };
+    let today = today();
+    let mut sent = 0;
+    for (sub, relationship) in accounts::holders(table, patient).await? {
+        let acting = Acting::Holder(relationship);
+        if !link_holds(relationship, p.birth_date, today) || (!open && kept_from(&acting, p.birth_date, today)) {
+            continue;
+        }
+        let Some(account) = accounts::get_account_only(table, &sub).await? else { continue };
+        if !account.enabled || !notifications::claim(table, &sub, now()).await? {
+            continue;
+        }
+        app.mailer.send(&email(app, &account.email)).await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+fn email(app: &App, to: &str) -> Email {
+    let text = format!(
+        "Something new is waiting for you in the patient portal.\n\n\
+         Sign in to see it: {}\n\n\
+         You get at most one of these emails an hour. You can turn them off under My Account.\n",
+        app.portal_url
+    );
+    Email { to: to.to_owned(), subject: SUBJECT.to_owned(), text }
+}
