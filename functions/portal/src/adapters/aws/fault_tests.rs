@@ -141,3 +141,59 @@ async fn a_page_drops_the_item_it_starts_after_and_follows_short_answers() {
     assert_eq!(sks, ["4", "3"]);
     assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
 }
+
+/// Issue 11: an entry of a FHIR bundle is filed in one TransactWriteItems with its source
+/// item. When DynamoDB fails that write, nothing of the entry exists (no item was put or
+/// deleted on its own), and the bundle is answered 503 so the sender sends it again.
+#[tokio::test]
+async fn a_dynamodb_failure_while_filing_an_entry_leaves_nothing_of_it() {
+    use dynamodb::operation::batch_get_item::BatchGetItemOutput;
+    use dynamodb::operation::get_item::GetItemOutput;
+    use dynamodb::types::AttributeValue;
+    use std::collections::HashMap;
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    let patient = crate::domain::PatientId::new();
+    let secret = mock!(dynamodb::Client::get_item)
+        .match_requests(|r| r.key().and_then(|k| k.get("pk")).is_some_and(|pk| pk == &AttributeValue::S("CONFIG".into())))
+        .then_output(move || {
+            let item = HashMap::from([("pk".into(), s("CONFIG")), ("sk".into(), s("SECRET")), ("secret".into(), s(&"ab".repeat(32)))]);
+            GetItemOutput::builder().set_item(Some(item)).build()
+        });
+    // The MRN names one patient: its claim in one clinic.
+    let claims = mock!(dynamodb::Client::batch_get_item).then_output(move || {
+        let claim = HashMap::from([
+            ("pk".into(), s("CLINIC#pediatric-cardiology")),
+            ("sk".into(), s("MRNCLAIM#A100")),
+            ("id".into(), s(&patient.to_string())),
+        ]);
+        BatchGetItemOutput::builder().responses("portal", vec![claim]).build()
+    });
+    let unfiled = mock!(dynamodb::Client::get_item).then_output(|| GetItemOutput::builder().build());
+    let filing = mock!(dynamodb::Client::transact_write_items)
+        .match_requests(|t| t.transact_items().len() == 4 && t.transact_items().iter().all(|i| i.put().is_some()))
+        .then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(500).unwrap(),
+                SdkBody::from(r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"injected"}"#),
+            )
+        });
+    let put_alone = mock!(dynamodb::Client::put_item).then_output(|| dynamodb::operation::put_item::PutItemOutput::builder().build());
+    let delete_alone = mock!(dynamodb::Client::delete_item).then_output(|| dynamodb::operation::delete_item::DeleteItemOutput::builder().build());
+    let rules = [&secret, &claims, &unfiled, &filing, &put_alone, &delete_alone];
+    let client = mock_client!(dynamodb, RuleMode::MatchAny, rules, |c| c.retry_config(RetryConfig::disabled()));
+    let table: Arc<dyn Table> = Arc::new(Dynamo::new(client, "portal"));
+    let outbox = crate::adapters::embedded::Outbox::new(std::env::temp_dir().join(format!("ft-{}", uuid::Uuid::new_v4())), "p@example.org").unwrap();
+    let (app, _) = crate::adapters::embedded::app_on(table, Arc::new(outbox), "http://x").unwrap();
+
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": [{"resource": {
+        "resourceType": "Observation", "id": "lab-1", "status": "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "718-7"}], "text": "Hemoglobin"},
+        "subject": {"identifier": {"system": crate::app::DEFAULT_MRN_SYSTEM, "value": "A100"}},
+        "effectiveDateTime": "2026-03-04T09:30:00Z", "valueQuantity": {"value": 12.9, "unit": "g/dL"}}}]});
+    let problem = crate::records::ingest(&app, bundle.to_string().as_bytes()).await.err().expect("a failed filing is not a success");
+    assert_eq!(problem.status, 503);
+    assert_eq!(filing.num_calls(), 1, "the source item, the result by id, by time and in its code's history: one transaction");
+    assert_eq!((put_alone.num_calls(), delete_alone.num_calls()), (0, 0), "nothing of the entry was written outside it (nor an import record)");
+    assert_eq!((secret.num_calls(), claims.num_calls(), unfiled.num_calls()), (1, 1, 1));
+}
