@@ -14,6 +14,8 @@ import uuid
 
 import pytest
 
+import fhir_bundles as fhir
+
 from conftest import (
     PORTAL_BIN, CARDIOLOGY, CLINIC_NAMES, ENDOCRINE, SECRETS, Kind, assert_no_store, assert_problem, describe,
     letters, new_address, new_contact, new_email, new_patient_body, new_phone, new_username,
@@ -323,6 +325,20 @@ def test_every_patient_data_operation_writes_exactly_one_audit_record(portal):
           {X: (1, "audit.read", "staff", "allowed")})
     c.run("office audit (admin)", lambda: get(f"/api/admin/patients/{Z}/audit", token=admin), 200,
           {Z: (1, "audit.read", "admin", "allowed")})
+    # The Medical Record (issue 11): one record for each read, whatever it lists.
+    obs = fhir.observation(fhir.literal(X), fhir.HEMOGLOBIN, 12.5, effective=fhir.moment(5))
+    sent = fhir.bundle(obs, fhir.diagnostic_report(fhir.literal(X), fhir.CBC, [obs], effective=fhir.moment(5)),
+                       fhir.immunization(fhir.literal(X), fhir.DTAP, occurred=fhir.moment(400), dose=1))
+    assert fhir.statuses(portal.post_fhir(sent), sent) == ["201", "201", "201"]
+    [result] = get(patient_path(X, "results"), token=admin).json()["items"]
+    [report] = get(patient_path(X, "reports"), token=admin).json()["items"]
+    for what, action in (("results", "results.read"), (f"results/{result['id']}", "result.read"),
+                         ("reports", "reports.read"), (f"reports/{report['id']}", "report.read"),
+                         ("immunizations", "immunizations.read"), ("immunizations/fhir", "immunizations.export")):
+        c.run(f"GET {what.split('/')[0]}", lambda what=what: get(patient_path(X, what), token=parent.auth), 200,
+              {X: (1, action, "parent", "allowed")})
+    c.run("GET results (staff)", lambda: get(patient_path(X, "results"), token=staff.auth), 200,
+          {X: (1, "results.read", "staff", "allowed")})
     SECRETS.add(Kind.SEARCH, family_name)
     phi.add(family_name)
     c.run("search (staff: two listed)", lambda: portal.search(staff.auth, family_name), 200,
