@@ -1,10 +1,13 @@
 """Issue 4's cost rule, on the AWS backend: reading a patient's demographics costs at most two
-DynamoDB reads (the access check included) plus the one audit write. Each answer's "answered"
+DynamoDB reads (the access check included) plus the one audit write; issue 11's lab results
+one read more (their page, or a result's chart). Each answer's "answered"
 log line counts the DynamoDB calls of its request."""
 
 import uuid
 
 import pytest
+
+import fhir_bundles as fhir
 
 from conftest import CARDIOLOGY, describe, patient_path
 
@@ -54,3 +57,26 @@ def test_the_counts_count(portal):
     line = answered_line(portal, since, "GET", ROUTE)
     assert line["dynamodb_writes"] == 0 and 1 <= line["dynamodb_reads"] <= 2, line
     assert patient["id"]
+
+
+def test_reading_lab_results_costs_the_access_check_one_query_and_the_audit_write(portal):
+    """Issue 11: a results page is the access check's two reads and one Query; a result is the
+    access check with the result in the same BatchGetItem, and one Query for its chart."""
+    if portal.backend != "aws":
+        pytest.skip("counts DynamoDB calls: the AWS backend only")
+    family = portal.make_family()
+    pid = family.patient["id"]
+    sent = fhir.bundle(*(fhir.observation(fhir.literal(pid), fhir.HEMOGLOBIN, 12 + i / 10, effective=fhir.moment(i + 1))
+                         for i in range(3)))
+    assert fhir.statuses(portal.post_fhir(sent), sent) == ["201"] * 3
+    since = portal.log_offset()
+    r = portal.get(patient_path(pid, "results"), token=family.auth)
+    assert r.status_code == 200, describe(r)
+    line = answered_line(portal, since, "GET", "/api/patients/{patient_id}/results")
+    assert (line["dynamodb_reads"], line["dynamodb_writes"]) == (3, 1), line
+    result_id = r.json()["items"][0]["id"]
+    since = portal.log_offset()
+    r = portal.get(patient_path(pid, f"results/{result_id}"), token=family.auth)
+    assert r.status_code == 200 and len(r.json()["history"]) == 3, describe(r)
+    line = answered_line(portal, since, "GET", "/api/patients/{patient_id}/results/{result_id}")
+    assert (line["dynamodb_reads"], line["dynamodb_writes"]) == (3, 1), line
