@@ -7,7 +7,7 @@
 //! |--------------|--------------------|-----------------------------|
 //! | audit record | AUDIT#<patient id> | <time, microseconds>#<uuid> |
 
-use super::{from_item, sk_of, to_item};
+use super::to_item;
 use crate::domain::{Acting, PatientId};
 use crate::http::Caller;
 use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
@@ -157,11 +157,5 @@ pub fn is_sort_key(sk: &str) -> bool {
 /// One page of a patient's audit trail, newest first, after the record whose sort key
 /// is `after`; each with its sort key, the cursor of the next page.
 pub async fn page(audit: &dyn Table, patient_id: &PatientId, after: Option<&str>, limit: usize) -> PortResult<Vec<(String, AuditRecord)>> {
-    let page = PageOf { prefix: "", after, limit, newest_first: true };
-    let mut out = Vec::new();
-    for item in audit.page(&partition(patient_id), page).await? {
-        let sk = sk_of(&item).to_owned();
-        out.extend(from_item::<AuditRecord>(item)?.map(|r| (sk, r)));
-    }
-    Ok(out)
+    super::page_of(audit, &partition(patient_id), PageOf { prefix: "", after, limit, newest_first: true }).await
 }

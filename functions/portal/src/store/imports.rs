@@ -8,7 +8,7 @@
 //! | import | IMPORTS | <time, microseconds>#<uuid> (as `audit`) |
 
 use super::audit::now_precise;
-use super::{from_item, now, sk_of, to_item};
+use super::{now, to_item};
 use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
 
@@ -57,11 +57,5 @@ pub async fn record(table: &dyn Table, import: &Import) -> PortResult<()> {
 
 /// One page of imports, newest first, after the one whose sort key is `after`.
 pub async fn page(table: &dyn Table, after: Option<&str>, limit: usize) -> PortResult<Vec<(String, Import)>> {
-    let page = PageOf { prefix: "", after, limit, newest_first: true };
-    let mut out = Vec::new();
-    for item in table.page(PARTITION, page).await? {
-        let sk = sk_of(&item).to_owned();
-        out.extend(from_item::<Import>(item)?.map(|r| (sk, r)));
-    }
-    Ok(out)
+    super::page_of(table, PARTITION, PageOf { prefix: "", after, limit, newest_first: true }).await
 }

@@ -39,7 +39,7 @@ pub mod security;
 pub mod sessions;
 pub mod throttle;
 
-use crate::ports::{Item, Key, PortError, PortResult};
+use crate::ports::{Item, Key, PageOf, PortError, PortResult, Table};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
@@ -74,6 +74,16 @@ pub fn from_item<T: DeserializeOwned>(mut item: Item) -> PortResult<Option<T>> {
         item.remove(k);
     }
     serde_json::from_value(Value::Object(item)).map(Some).map_err(|e| PortError::Internal(format!("stored item does not parse: {e}")))
+}
+
+/// One page of a partition's entities, each with its sort key (the next page's cursor).
+pub async fn page_of<T: DeserializeOwned>(table: &dyn Table, pk: &str, page: PageOf<'_>) -> PortResult<Vec<(String, T)>> {
+    let mut out = Vec::new();
+    for item in table.page(pk, page).await? {
+        let sk = sk_of(&item).to_owned();
+        out.extend(from_item::<T>(item)?.map(|r| (sk, r)));
+    }
+    Ok(out)
 }
 
 pub fn sk_of(item: &Item) -> &str {

@@ -248,13 +248,7 @@ pub async fn save_info(table: &dyn Table, id: &PatientId, current_version: u64, 
 
 /// One page of a clinic's index entries starting with `prefix`, after sort key `after`.
 pub async fn search_clinic(table: &dyn Table, clinic: &str, prefix: &str, after: Option<&str>, limit: usize) -> PortResult<Vec<(String, Found)>> {
-    let page = PageOf { prefix, after, limit, newest_first: false };
-    let mut out = Vec::new();
-    for item in table.page(&format!("CLINIC#{clinic}"), page).await? {
-        let sk = super::sk_of(&item).to_owned();
-        out.extend(from_item::<Found>(item)?.map(|f| (sk, f)));
-    }
-    Ok(out)
+    super::page_of(table, &format!("CLINIC#{clinic}"), PageOf { prefix, after, limit, newest_first: false }).await
 }
 
 #[cfg(test)]

@@ -315,13 +315,7 @@ pub async fn page<T: DeserializeOwned>(
     after: Option<&str>,
     limit: usize,
 ) -> PortResult<Vec<(String, T)>> {
-    let page = PageOf { prefix: kind.by_time(), after, limit, newest_first: true };
-    let mut out = Vec::new();
-    for item in table.page(&patient_pk(patient), page).await? {
-        let sk = sk_of(&item).to_owned();
-        out.extend(from_item::<T>(item)?.map(|r| (sk, r)));
-    }
-    Ok(out)
+    super::page_of(table, &patient_pk(patient), PageOf { prefix: kind.by_time(), after, limit, newest_first: true }).await
 }
 
 /// Every immunization of a patient, oldest first.

@@ -9,7 +9,7 @@
 //! | security event | SECURITY | <time, microseconds>#<uuid> |
 
 use super::audit::{now_precise, Outcome};
-use super::{from_item, sk_of, to_item};
+use super::to_item;
 use crate::http::Caller;
 use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
 use crate::{App, Problem};
@@ -94,11 +94,5 @@ pub async fn audited(
 
 /// One page of security events, newest first, after the event whose sort key is `after`.
 pub async fn page(audit: &dyn Table, after: Option<&str>, limit: usize) -> PortResult<Vec<(String, SecurityRecord)>> {
-    let page = PageOf { prefix: "", after, limit, newest_first: true };
-    let mut out = Vec::new();
-    for item in audit.page(PARTITION, page).await? {
-        let sk = sk_of(&item).to_owned();
-        out.extend(from_item::<SecurityRecord>(item)?.map(|r| (sk, r)));
-    }
-    Ok(out)
+    super::page_of(audit, PARTITION, PageOf { prefix: "", after, limit, newest_first: true }).await
 }
