@@ -5,7 +5,9 @@ Three lists name the portal's routes and must stay equal:
   (b) infra/template.yaml: each function's HttpApi events,
   (c) infra/openapi.yaml: paths, methods, `x-portal-function`, `security`.
 Every route has an API Gateway v2 event in events/<function>/, every event is
-for a real route, and cfn-lint passes on the template.
+for a real route, and cfn-lint passes on the template. A function that serves no
+route is fed by an SQS queue (records-ingest): its events/<function>/ holds SQS
+events instead, checked against its SQS event in the template.
 
 Run with the project's virtualenv: `.venv/bin/pytest tests/test_contract.py`.
 PORTAL_BIN (default target/debug/portal-local) and CFN_LINT (default
@@ -238,11 +240,39 @@ def test_openapi_document_is_valid_openapi_3_1():
 
 
 # ----------------------------------------------------------------- events
-def api_events() -> dict[Path, dict[str, Any]]:
+def queue_functions(template: dict[str, Any]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """Function binary -> (logical id, properties of its SQS events), for every function fed
+    by a queue. Such a function serves no route: its events/<binary>/ holds SQS events."""
+    found = {}
+    for lid, resource in template["Resources"].items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        events = resource.get("Properties", {}).get("Events", {})
+        sqs = [e.get("Properties", {}) for e in events.values() if e.get("Type") == "SQS"]
+        if not sqs:
+            continue
+        kinds = sorted({str(e.get("Type")) for e in events.values()})
+        assert kinds == ["SQS"], (
+            f"{lid} takes SQS and {kinds} events: a function serves routes or a queue, not both "
+            "(its events/ folder holds one kind of event)"
+        )
+        binary = resource.get("Metadata", {}).get("BuildProperties", {}).get("Binary")
+        assert binary, f"{lid} has no Metadata.BuildProperties.Binary"
+        found[binary] = (lid, sqs)
+    return found
+
+
+def all_events() -> dict[Path, dict[str, Any]]:
     events = {}
     for path in sorted(EVENTS.rglob("*.json")):
         events[path] = json.loads(path.read_text())
     return events
+
+
+def api_events() -> dict[Path, dict[str, Any]]:
+    """The API Gateway v2 events: every event but those of queue-fed functions."""
+    queued = queue_functions(load_template())
+    return {path: ev for path, ev in all_events().items() if path.parent.name not in queued}
 
 
 def body_schema_validator(doc: dict[str, Any], path: str, method: str):
@@ -389,6 +419,73 @@ def test_openapi_request_schemas_refuse_unknown_fields():
         assert not validator.is_valid(body), f"{method.upper()} {path} accepts unknown fields"
         checked += 1
     assert checked >= 10
+
+
+def test_functions_without_routes_take_sqs_events():
+    """A function that serves no route takes only SQS events: records-ingest files the
+    hospital's FHIR Bundles from the records queue, answering failed messages by id
+    (ReportBatchItemFailures); the queue has a dead-letter queue and a visibility timeout
+    of at least 6 times the function's timeout. Its events/<binary>/ files are SQS events
+    (one message a bundle), not API Gateway events, and every function has one kind or
+    the other."""
+    template = load_template()
+    res = template["Resources"]
+    queued = queue_functions(template)
+    assert "records-ingest" in queued, "no function with Binary records-ingest and an SQS event"
+
+    routed = {r.function for r in template_routes(template)} | {b for b, _ in default_route_events(template)}
+    for lid, r in res.items():
+        if r.get("Type") == "AWS::Serverless::Function":
+            binary = r["Metadata"]["BuildProperties"]["Binary"]
+            assert (binary in routed) != (binary in queued), (
+                f"{lid} ({binary}) must serve routes or take a queue's messages, one of the two"
+            )
+
+    for binary, (lid, sqs_events) in queued.items():
+        props = merged_properties(template, res[lid], "Function")
+        timeout = int(props.get("Timeout", 3))
+        assert len(sqs_events) == 1, f"{lid}: one queue per function"
+        event = sqs_events[0]
+        assert event.get("FunctionResponseTypes") == ["ReportBatchItemFailures"], (
+            f"{lid}: without ReportBatchItemFailures one bad bundle sends its whole batch back"
+        )
+        queue = event.get("Queue")
+        assert isinstance(queue, dict) and queue.get("Fn::GetAtt", [None])[1:] == ["Arn"], (
+            f"{lid}: Queue must be !GetAtt <queue>.Arn"
+        )
+        queue_lid = queue["Fn::GetAtt"][0]
+        assert res[queue_lid]["Type"] == "AWS::SQS::Queue", f"{lid}: {queue_lid} is not a queue"
+        q = res[queue_lid]["Properties"]
+        assert q.get("SqsManagedSseEnabled") is True or q.get("KmsMasterKeyId"), f"{queue_lid}: not encrypted"
+        assert int(q["VisibilityTimeout"]) >= 6 * timeout, (
+            f"{queue_lid}: VisibilityTimeout {q['VisibilityTimeout']} < 6 x {lid}'s Timeout {timeout}"
+        )
+        dlq = q.get("RedrivePolicy", {}).get("deadLetterTargetArn")
+        assert isinstance(dlq, dict) and res[dlq["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue", (
+            f"{queue_lid}: needs a RedrivePolicy to a dead-letter queue"
+        )
+        max_size = int(q.get("MaximumMessageSize", 262144))
+
+        files = sorted((EVENTS / binary).glob("*.json"))
+        assert files, f"no SQS event in events/{binary}/"
+        for file in files:
+            name = file.relative_to(ROOT)
+            ev = json.loads(file.read_text())
+            records = ev.get("Records")
+            assert isinstance(records, list) and records, f"{name}: an SQS event has a non-empty Records list"
+            assert set(ev) == {"Records"}, f"{name}: an SQS event holds Records only, not {sorted(ev)}"
+            assert len(records) <= int(event.get("BatchSize", 10)), f"{name}: more messages than BatchSize"
+            ids = [m.get("messageId") for m in records]
+            assert all(isinstance(i, str) and i for i in ids), f"{name}: every message needs a messageId"
+            assert len(set(ids)) == len(ids), f"{name}: messageIds repeat (failures are reported by them)"
+            for m in records:
+                assert m.get("eventSource") == "aws:sqs", f"{name}: eventSource {m.get('eventSource')!r}"
+                assert str(m.get("eventSourceARN", "")).startswith("arn:aws:sqs:"), f"{name}: eventSourceARN"
+                assert isinstance(m.get("receiptHandle"), str) and m["receiptHandle"], f"{name}: receiptHandle"
+                assert isinstance(m.get("attributes"), dict), f"{name}: attributes"
+                body = m.get("body")
+                assert isinstance(body, str), f"{name}: {m['messageId']} has no body"
+                assert len(body.encode()) <= max_size, f"{name}: a body over the queue's MaximumMessageSize"
 
 
 # --------------------------------------------------------------- template
@@ -574,6 +671,13 @@ def test_audit_table_is_append_only():
         assert binary in roles, f"no function with Binary {binary}"
         missing = needs - granted.get(roles[binary], set())
         assert not missing, f"{binary} ({roles[binary]}) lacks {sorted(missing)} on the audit table"
+    # records-ingest files what the hospital sends: nobody's access to a patient's data, so
+    # it has no business with the audit table at all.
+    for binary in ("records-ingest",):
+        assert binary in roles, f"no function with Binary {binary}"
+        assert not granted.get(roles[binary]), (
+            f"{binary} ({roles[binary]}) may {sorted(granted[roles[binary]])} on the audit table"
+        )
 
 
 # ------------------------------------------------------------ encryption

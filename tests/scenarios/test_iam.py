@@ -4,15 +4,16 @@ On the AWS backend every "answered" log line lists, in `sdk_calls`, the IAM acti
 called: "cognito-idp:InitiateAuth dynamodb:GetItem@portal dynamodb:PutItem@portal-audit" (DynamoDB
 ones name their table; a transaction's items appear as their PutItem/DeleteItem). This test takes
 the aws portal's log of the whole scenario run, gathers per function (the route of each line, from
-`portal-local --routes`) every call it made, and holds infra/template.yaml to it:
+`portal-local --routes`, and LOCAL_WAYS_IN for the local run's way in to records-ingest, which
+serves no route) every call it made, and holds infra/template.yaml to it:
 
 - every call is granted to the function's role, on that table, the user pool or the SES identity;
 - every grant of the role was used at least once, except those in UNREACHED, whose paths the
   black-box suite cannot reach.
 
-Compared: the services the code calls (dynamodb, cognito-idp, ses). Not compared: logs:* (the
-Lambda runtime writes the function's log group) and kms:* (DynamoDB uses the tables' key on the
-role's behalf): neither is a call of our code.
+Compared: the services the code calls (dynamodb, cognito-idp, ses). Not compared: the services in
+NOT_CALLED_BY_CODE (logs, kms, sqs), which a role grants for AWS to act with it, never for a call
+of our code; a role granting any other service fails the test.
 
 It reads the log of the whole run, so conftest moves this module to the end (after test_logs.py,
 which stops the portals: their logs are complete then)."""
@@ -30,6 +31,13 @@ from conftest import AUDIT_TABLE, PORTAL_BIN, REPO, parse_log_lines
 
 TEMPLATE = REPO / "infra" / "template.yaml"
 COMPARED = ("dynamodb", "cognito-idp", "ses")
+# Services a role grants that no code of ours calls, so no log line can show them used; why each.
+NOT_CALLED_BY_CODE = {
+    "logs": "the Lambda runtime writes the function's log group",
+    "kms": "DynamoDB uses the tables' key on the role's behalf",
+    "sqs": "Lambda's event source mapping receives the records queue's messages, and deletes those "
+           "records-ingest filed, with that function's role; the code makes no SQS call",
+}
 SES_IDENTITY = "the MailFrom identity (SES)"
 
 # Cognito APIs that IAM does not authorise: the client calls them with no AWS credentials, and
@@ -53,6 +61,14 @@ class Grant(NamedTuple):
     def __str__(self) -> str:
         return f"{self.action} on {self.on}"
 
+
+# The local run's ways in to functions that serve no API route, as "METHOD /path" -> function.
+# POST /dev/fhir runs records-ingest's code (portal::records::ingest, one bundle as one SQS
+# message) and logs its "answered" line with the calls it made, so records-ingest's role is held
+# to what that code does.
+LOCAL_WAYS_IN = {
+    "POST /dev/fhir": "records-ingest",
+}
 
 # Grants no scenario can use, with the path that needs each and why the suite cannot get there.
 UNREACHED: dict[tuple[str, Grant], str] = {
@@ -127,6 +143,9 @@ def role_grants(template: dict, role: str) -> set[Grant]:
     for policy in props.get("Policies", []):
         for s in as_list(policy["PolicyDocument"]["Statement"]):
             assert "NotAction" not in s and "NotResource" not in s, f"{role}.{policy['PolicyName']}: {s}"
+            unknown = [a for a in as_list(s["Action"]) if a.split(":")[0] not in (*COMPARED, *NOT_CALLED_BY_CODE)]
+            assert not unknown, (f"{role}.{policy['PolicyName']} grants {unknown}: a service test_iam.py neither "
+                                 "compares nor knows AWS to call with the role (NOT_CALLED_BY_CODE)")
             actions = [a for a in as_list(s["Action"]) if a.split(":")[0] in COMPARED]
             if actions:
                 assert s["Effect"] == "Allow", f"{role}.{policy['PolicyName']}: {s}"
@@ -138,11 +157,15 @@ def role_grants(template: dict, role: str) -> set[Grant]:
 
 
 def route_functions(tmp_path) -> dict[str, str]:
-    """"METHOD /route/{template}" -> the function that serves it, from `portal-local --routes`."""
+    """"METHOD /route/{template}" -> the function that serves it, from `portal-local --routes`, and
+    the local run's LOCAL_WAYS_IN."""
     env = dict(os.environ, PORTAL_DATA_DIR=str(tmp_path))
     proc = subprocess.run([str(PORTAL_BIN), "--routes"], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, f"portal-local --routes failed:\n{proc.stderr}"
-    return {f"{r['method'].upper()} {r['path']}": r["function"] for r in json.loads(proc.stdout)}
+    routes = {f"{r['method'].upper()} {r['path']}": r["function"] for r in json.loads(proc.stdout)}
+    clash = sorted(routes.keys() & LOCAL_WAYS_IN.keys())
+    assert not clash, f"LOCAL_WAYS_IN names API routes: {clash}"
+    return routes | LOCAL_WAYS_IN
 
 
 def calls_by_function(lines: list[dict], routes: dict[str, str], tables: dict[str, str], pool: str) -> dict[str, set[Grant]]:
@@ -255,7 +278,8 @@ def test_the_template_is_read_as_it_is_written():
     """The template side on its own: the grants the roles really have, not an empty set."""
     template = load_template()
     roles = function_roles(template)
-    assert set(roles) >= {"auth", "accounts", "profile", "clinics", "web"}
+    assert set(roles) >= {"auth", "accounts", "profile", "clinics", "web", "records-ingest"}
+    assert set(LOCAL_WAYS_IN.values()) <= set(roles), f"LOCAL_WAYS_IN names no function of the template: {LOCAL_WAYS_IN}"
     tables = table_ids(template)
     assert set(tables) == {"portal", AUDIT_TABLE}
     grants = {function: role_grants(template, role) for function, role in roles.items()}
@@ -264,3 +288,8 @@ def test_the_template_is_read_as_it_is_written():
     assert Grant("ses:SendEmail", SES_IDENTITY) in grants["auth"]
     assert Grant("cognito-idp:AdminSetUserPassword", user_pool_id(template)) in grants["auth"]
     assert grants["web"] == grants["clinics"] == set()
+    # records-ingest: the main table (and the "new information" mail), never the audit table;
+    # its SQS grants are the event source mapping's, not compared.
+    assert Grant("dynamodb:PutItem", tables["portal"]) in grants["records-ingest"]
+    assert Grant("ses:SendEmail", SES_IDENTITY) in grants["records-ingest"]
+    assert not {g for g in grants["records-ingest"] if g.on == tables[AUDIT_TABLE]}
