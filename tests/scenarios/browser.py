@@ -145,6 +145,11 @@ class Browser:
         if not el.is_selected():
             el.click()
 
+    def untick(self, label: str) -> None:
+        el = self.field(label)
+        if el.is_selected():
+            el.click()
+
     def click(self, text: str) -> None:
         """Clicks the button or link with this text: an open dialog's, else the page's, else
         the menu's."""
@@ -252,6 +257,34 @@ class Browser:
             if "Content Security Policy" in msg or (entry.get("level") == "SEVERE" and "Failed to load resource" not in msg):
                 bad.append(msg)
         assert not bad, f"console of {name}: {bad}"
+
+    # ---- printing and downloads (Chromium's DevTools protocol)
+
+    def emulate_media(self, media: str) -> None:
+        """Lays the page out for `media` ("print": the print stylesheet, as a printer gets
+        it; "" for the screen again)."""
+        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": media})
+
+    def viewport(self, width: int, height: int) -> None:
+        """Lays the page out `width` CSS pixels wide (e.g. a sheet's printable width)."""
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+    def reset_viewport(self) -> None:
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    def downloads_to(self, folder: Path) -> None:
+        """Saves what the page downloads into `folder` (headless Chromium refuses downloads
+        until told where)."""
+        self.driver.execute_cdp_cmd("Browser.setDownloadBehavior",
+                                    {"behavior": "allow", "downloadPath": str(folder), "eventsEnabled": True})
+
+    def downloaded(self, folder: Path, name: str) -> Path:
+        """The file `name` once it is wholly in `folder`."""
+        path = folder / name
+        self.wait(lambda: path.exists() and not list(folder.glob("*.crdownload")) and path.stat().st_size > 0,
+                  f"the download {name}")
+        return path
 
     def no_horizontal_scroll(self) -> None:
         width = self.driver.execute_script("return document.documentElement.scrollWidth")

@@ -6,6 +6,8 @@ Nothing here builds the binary: set PORTAL_BIN or build target/debug/portal-loca
 This file holds the suite's fixtures and hooks:
 - `servers` (session scope) is the `Servers` of processes.py; `test_logs.py` reads its logs.
 - `portal` (session scope, params embedded/aws) is the `Portal` every test uses.
+- `site` (module scope, params embedded/aws) and `browser` (a headless Chromium on it) for
+  the browser journeys.
 - `pytest_collection_modifyitems` runs the tests that read the whole run's logs last.
 
 The helpers live beside it, each in a module named for what it holds; this file imports
@@ -34,6 +36,8 @@ their public names so that the tests' `from conftest import (...)` keeps working
 from __future__ import annotations
 
 import pytest
+
+from browser import Browser
 
 # Re-exported for the tests' `from conftest import (...)`.
 from http_checks import (  # noqa: F401
@@ -67,6 +71,21 @@ def servers(tmp_path_factory):
 @pytest.fixture(scope="session", params=BACKENDS)
 def portal(request, servers) -> Portal:
     return servers.get(request.param)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def site(request, servers) -> Portal:
+    """The local run a module's browser journeys open, on each backend in turn (module scope:
+    a journey's module runs on the embedded backend, then on the AWS adapters)."""
+    return servers.get(request.param)
+
+
+@pytest.fixture
+def browser(site):
+    """A headless Chromium on `site`, closed after the test (test_pages.py sizes its own)."""
+    b = Browser(site.base, site.backend)
+    yield b
+    b.close()
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's own reordering, which groups items by `portal` param

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import random
 
-import pytest
 
 from browser import Browser
 from conftest import (
-    BACKENDS,
     CARDIOLOGY,
     CLINIC_NAMES,
     SECRETS,
@@ -38,19 +36,6 @@ from test_pages import assert_plain_sentence, find_account, sign_in, sign_out
 STATE_NAMES = {"MA": "Massachusetts (MA)", "NH": "New Hampshire (NH)", "RI": "Rhode Island (RI)",
                "DC": "District of Columbia (DC)", "PR": "Puerto Rico (PR)"}
 CONFLICT_SENTENCE = "Someone else changed this record after you opened it, so your changes were not saved."
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def site(request, servers):
-    """The local run the browser opens, on the embedded backend and on the AWS adapters."""
-    return servers.get(request.param)
-
-
-@pytest.fixture
-def browser(site):
-    b = Browser(site.base, site.backend)
-    yield b
-    b.close()
 
 
 # --------------------------------------------------------------------------- steps

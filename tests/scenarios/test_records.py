@@ -122,7 +122,9 @@ def report_of(portal, token, pid: str, report_id: str) -> dict:
 
 def immunizations_of(portal, token, pid: str) -> list[dict]:
     body = body_of(read(portal, token, pid, "immunizations"))
-    assert set(body) == {"items"}, body
+    assert set(body) == {"patient", "items"}, body
+    # Whose record it is, as the printed record names them.
+    assert set(body["patient"]) == {"given_name", "family_name", "birth_date", "clinic"}, body["patient"]
     return body["items"]
 
 

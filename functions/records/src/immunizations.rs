@@ -4,6 +4,7 @@
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use portal::access::{self, Who};
+use portal::domain::Clinic;
 use portal::fhir;
 use portal::http::{json_response, Caller};
 use portal::store::audit::Action;
@@ -12,11 +13,16 @@ use portal::store::records::{self as store, Immunization};
 use portal::{App, Problem};
 use serde_json::{json, Map, Value};
 
+/// The record with whose it is, as "Print" puts it on paper for a school: the patient's
+/// name, birth date and clinic, which anyone who may read the record may read.
 pub async fn list(app: &App, caller: &Caller, id: &str) -> Result<Response<Body>, Problem> {
     let grant = access::patient(app, caller, id, Who::Anyone, Action::ImmunizationsRead).await?;
     let items = grant.visible(store::immunizations(app.table.as_ref(), &grant.patient.id).await?);
     let items: Vec<Value> = items.iter().map(shown).collect();
-    Ok(json_response(StatusCode::OK, &json!({ "items": items })))
+    let p = &grant.patient;
+    let clinic = Clinic::parse(&p.clinic).ok();
+    let patient = json!({ "given_name": p.given_name, "family_name": p.family_name, "birth_date": p.birth_date, "clinic": clinic });
+    Ok(json_response(StatusCode::OK, &json!({ "patient": patient, "items": items })))
 }
 
 /// As the list shows one: the stored record without its mark, and without what it lacks.

@@ -27,12 +27,19 @@ pub const PAGES: &[&str] = &[
     "/account/additional-info",
     "/account/security-questions",
     "/account/access-log",
+    "/medical-record",
+    "/medical-record/results",
+    "/medical-record/result",
+    "/medical-record/reports",
+    "/medical-record/report",
+    "/medical-record/immunizations",
     "/help",
     "/office/register",
     "/office/patients",
     "/office/accounts",
     "/admin/staff",
     "/admin/security-events",
+    "/admin/imports",
 ];
 
 /// Sent with every page and asset. The policy allows scripts, styles and fetches from this

@@ -30,8 +30,23 @@ export function hasToken() {
 
 /** One request. `body` is sent as JSON; `key` as the Idempotency-Key of a create. Throws
  * ApiError with a sentence; a 401 with a token is retried once after a refresh. */
-export async function api(method, path, { body, key, retried = false } = {}) {
-  const headers = { Accept: "application/json" };
+export async function api(method, path, { body, key } = {}) {
+  const res = await send(method, path, { body, key, accept: "application/json" });
+  const data = await parsed(res);
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+/** A file the API answers (e.g. the FHIR export) as a Blob of its own content type, fetched
+ * with the access token like any call, for the page to offer as a download. */
+export async function apiFile(path, accept) {
+  const res = await send("GET", path, { accept });
+  if (!res.ok) throw new ApiError(res.status, await parsed(res));
+  return res.blob();
+}
+
+async function send(method, path, { body, key, accept, retried = false }) {
+  const headers = { Accept: accept };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (key) headers["Idempotency-Key"] = key;
   const usedToken = accessToken;
@@ -49,20 +64,21 @@ export async function api(method, path, { body, key, retried = false } = {}) {
     throw new ApiError(0, null);
   }
   if (res.status === 401 && usedToken && !retried) {
-    if (await refresh()) return api(method, path, { body, key, retried: true });
+    if (await refresh()) return send(method, path, { body, key, accept, retried: true });
     window.dispatchEvent(new CustomEvent("portal:session-ended"));
   }
+  return res;
+}
+
+/** The answer's JSON (a problem, for a refusal), or null when it has none. */
+async function parsed(res) {
   const text = await res.text();
-  let data = null;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = null;
-    }
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
-  if (!res.ok) throw new ApiError(res.status, data);
-  return data;
 }
 
 let refreshedAt = 0;

@@ -27,6 +27,10 @@ function allowed(access) {
       return signedIn;
     case "family":
       return signedIn && !session.isStaff();
+    case "record":
+      // Whose record is the page's question (patient.js `recordPatient`); the server
+      // checks every read anyway.
+      return signedIn;
     case "office":
       return session.isStaff();
     case "admin":

@@ -227,6 +227,28 @@ export function when(at) {
     h("span", { class: "nowrap" }, date.toLocaleTimeString("en-US", { timeStyle: "medium" })));
 }
 
+/** A FHIR dateTime as people read it: "2024", "March 2024", "Mar 14, 2024", or an instant
+ * in this browser's time zone ("Mar 14, 2024, 9:30 AM"; `time: false` for its date only).
+ * A bare date is a calendar day, not midnight UTC, so it is never shifted a day. */
+export function fhirWhenText(text, { time = true } = {}) {
+  if (/^\d{4}$/.test(text)) return text;
+  if (/^\d{4}-\d{2}(-\d{2})?$/.test(text)) {
+    const [y, m, d] = text.split("-").map(Number);
+    const day = new Date(Date.UTC(y, m - 1, d ?? 1));
+    const style = d ? { dateStyle: "medium" } : { month: "long", year: "numeric" };
+    return day.toLocaleDateString("en-US", { ...style, timeZone: "UTC" });
+  }
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) return text;
+  const date = at.toLocaleDateString("en-US", { dateStyle: "medium" });
+  return time ? `${date}, ${at.toLocaleTimeString("en-US", { timeStyle: "short" })}` : date;
+}
+
+/** The same as a <time> element. */
+export function fhirWhen(text, options) {
+  return h("time", { datetime: text, class: "nowrap" }, fhirWhenText(text, options));
+}
+
 // Staff by name and clinic; the office also sees which account it was.
 function whoText(who) {
   const role = WHO[who.kind] ?? who.kind;

@@ -6,11 +6,18 @@ import * as accessLog from "./pages/account-access-log.js";
 import * as additionalInfo from "./pages/account-additional-info.js";
 import * as demographics from "./pages/account-demographics.js";
 import * as securityQuestions from "./pages/account-security-questions.js";
+import * as adminImports from "./pages/admin-imports.js";
 import * as adminSecurityEvents from "./pages/admin-security-events.js";
 import * as adminStaff from "./pages/admin-staff.js";
 import * as firstSignIn from "./pages/first-sign-in.js";
 import * as forgotPassword from "./pages/forgot-password.js";
 import * as help from "./pages/help.js";
+import * as immunizations from "./pages/immunizations.js";
+import * as labReport from "./pages/lab-report.js";
+import * as labReports from "./pages/lab-reports.js";
+import * as labResult from "./pages/lab-result.js";
+import * as labResults from "./pages/lab-results.js";
+import * as medicalRecord from "./pages/medical-record.js";
 import * as officeAccounts from "./pages/office-accounts.js";
 import * as officePatients from "./pages/office-patients.js";
 import * as officeRegister from "./pages/office-register.js";
@@ -20,7 +27,9 @@ import * as welcome from "./pages/welcome.js";
 
 // access: "anyone"; "signed-out" (a signed-in visitor goes to the welcome page);
 // "signed-in"; "family" (signed in, not staff or admin: the pages of a child's record);
-// "office" (staff and admins); "admin".
+// "record" (the Medical Record's pages: a family's, for the child it acts for, and the
+// office's, for the patient it opened in "Find a patient"); "office" (staff and admins);
+// "admin".
 export const ROUTES = [
   { path: "/", access: "anyone", page: null },
   { path: "/sign-in", access: "signed-out", page: signIn },
@@ -33,23 +42,32 @@ export const ROUTES = [
   { path: "/account/additional-info", access: "family", page: additionalInfo },
   { path: "/account/security-questions", access: "signed-in", page: securityQuestions },
   { path: "/account/access-log", access: "family", page: accessLog },
+  { path: "/medical-record", access: "family", page: medicalRecord },
+  { path: "/medical-record/results", access: "record", page: labResults },
+  { path: "/medical-record/result", access: "record", page: labResult },
+  { path: "/medical-record/reports", access: "record", page: labReports },
+  { path: "/medical-record/report", access: "record", page: labReport },
+  { path: "/medical-record/immunizations", access: "record", page: immunizations },
   { path: "/help", access: "anyone", page: help },
   { path: "/office/register", access: "office", page: officeRegister },
   { path: "/office/patients", access: "office", page: officePatients },
   { path: "/office/accounts", access: "office", page: officeAccounts },
   { path: "/admin/staff", access: "admin", page: adminStaff },
   { path: "/admin/security-events", access: "admin", page: adminSecurityEvents },
+  { path: "/admin/imports", access: "admin", page: adminImports },
 ];
 
 // The menu shows only what exists, and only what the signed-in role may use.
 export const MENU = [
   { href: "/sign-in", label: "Sign in", when: "signed-out" },
   { href: "/welcome", label: "Welcome", when: "signed-in" },
+  { href: "/medical-record", label: "Medical Record", when: "family" },
   { href: "/office/register", label: "Register a patient", when: "office" },
   { href: "/office/patients", label: "Find a patient", when: "office" },
   { href: "/office/accounts", label: "Find an account", when: "office" },
   { href: "/admin/staff", label: "Staff accounts", when: "admin" },
   { href: "/admin/security-events", label: "Security events", when: "admin" },
+  { href: "/admin/imports", label: "Imports", when: "admin" },
   { href: "/account", label: "My Account", when: "signed-in" },
   { href: "/help", label: "Help", when: "anyone" },
 ];

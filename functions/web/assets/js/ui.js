@@ -248,14 +248,14 @@ export function table(caption, headings) {
 }
 
 /**
- * A table of a paged list with "Show more" under it. `next(cursor)` fetches a page
- * (`{ items, cursor }`), `row(item)` draws one; `noun` names the items for the status line
- * ("Showing 30 entries."). Resolves once the first page (`first`, or fetched) is shown,
- * with `{ el, count }`.
+ * A table of a paged list with "Show more" (or `moreLabel`, "More results") under it.
+ * `next(cursor)` fetches a page (`{ items, cursor }`), `row(item)` draws one; `noun` names
+ * the items for the status line ("Showing 30 entries."). Resolves once the first page
+ * (`first`, or fetched) is shown, with `{ el, count }`.
  */
-export async function pagedTable(caption, headings, { next, row, noun, first = null }) {
+export async function pagedTable(caption, headings, { next, row, noun, first = null, moreLabel = "Show more" }) {
   const t = table(caption, headings);
-  const more = h("button", { type: "button" }, "Show more");
+  const more = h("button", { type: "button" }, moreLabel);
   const status = h("div", { role: "status" });
   let cursor = null;
   let count = 0;

@@ -73,6 +73,45 @@ export const SECURITY_EVENTS = {
   "credentials.resend": "Sent new login information",
 };
 
+// A lab value against its reference range (the API's `flag`, from the lab's interpretation
+// code or the range). Never shown by colour alone: the words are always there.
+export const FLAGS = {
+  normal: "Normal",
+  high: "High",
+  low: "Low",
+  "critical-high": "Critical high",
+  "critical-low": "Critical low",
+  abnormal: "Abnormal",
+};
+
+// The status of a lab result or report (FHIR's `status`), as a family reads it.
+export const RESULT_STATUSES = {
+  registered: "Registered (no result yet)",
+  partial: "Partial (more results to come)",
+  preliminary: "Preliminary",
+  final: "Final",
+  amended: "Amended",
+  corrected: "Corrected",
+  appended: "Final, with an addition",
+  cancelled: "Cancelled",
+  unknown: "Unknown",
+};
+
+// What a status means for the family, said on the result's and the report's page. Results
+// are shown as soon as they arrive (the Cures Act expects no delay), so a preliminary one
+// must say that it may still change.
+export const STATUS_NOTES = {
+  registered: "The test is ordered; the lab has not sent a result yet.",
+  partial: "Some results are still to come. This page shows what the lab has sent so far.",
+  preliminary: "Preliminary: the lab may still change this. The final result will replace it here.",
+  amended: "The lab changed this after it was first reported. This is the changed version.",
+  corrected: "Corrected: the lab corrected this after it was first reported. This is the corrected version.",
+  cancelled: "The lab cancelled this test.",
+};
+
+// An immunization's status (FHIR's `status`).
+export const IMMUNIZATION_STATUSES = { completed: "Given", "not-done": "Not given" };
+
 // Who did it: people of the family by their relationship, staff by name and clinic.
 export const WHO = {
   you: "You",

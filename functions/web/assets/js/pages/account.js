@@ -1,11 +1,13 @@
 // "My Account": the child's record (Pt Demographics, Additional information, who viewed or
 // changed it) and, for an account of several children, which child; who is signed in, the
-// security questions, and "reset password" (the current password is required).
+// security questions, the "New information emails" setting, and "reset password" (the
+// current password is required).
 
 import { api, clinicNames } from "../api.js";
 import { pickerCard, possessive } from "../patient.js";
+import { say } from "../records.js";
 import * as session from "../session.js";
-import { PASSWORD_RULES, facts, fieldError, form, h, link, notice, page } from "../ui.js";
+import { PASSWORD_RULES, alertBox, facts, fieldError, form, h, link, notice, page } from "../ui.js";
 import { ROLES } from "../words.js";
 
 function item(href, title, text) {
@@ -24,6 +26,48 @@ function recordCard() {
           item("/account/additional-info", "Additional information", "Emergency contacts and the preferred pharmacy."),
           item("/account/access-log", "Who viewed or changed this record", "Every view and change, with who and when."))
       : h("p", {}, "Choose whose record to see above first."));
+}
+
+/** "New information emails": one email, naming nothing, when something new is in the
+ * portal; on unless the family turned it off. Families only: staff are sent none. The
+ * setting as saved is always shown beside the checkbox. */
+function emailsCard() {
+  if (session.isStaff()) return null;
+  const state = h("p", { class: "saved-state" });
+  const status = h("div", { role: "status" });
+  const box = h("div", { "aria-busy": "true" }, h("p", {}, "Loading the setting…"));
+  const showState = (on) => state.replaceChildren("Saved setting: ", h("strong", {}, on ? "on" : "off"), on
+    ? ". You get an email when new information is in the portal."
+    : ". You get no email about new information; you see it when you sign in.");
+  const build = (on) => form({
+    fields: [{
+      name: "email_on_new_information",
+      label: "Email setting",
+      type: "checkboxes",
+      required: false,
+      hint: "The email says only that something new is waiting: it names no one, and no test, clinic or date. At most one an hour.",
+      options: [{ value: "on", label: "Email me when new information is in the portal", checked: on }],
+    }],
+    submit: "Save email setting",
+    onSubmit: async (v) => {
+      status.replaceChildren();
+      const wanted = v.email_on_new_information.includes("on");
+      const saved = await api("PUT", "/api/account/notifications", { body: { email_on_new_information: wanted } });
+      showState(saved.email_on_new_information);
+      say(status, notice(saved.email_on_new_information
+        ? "Saved. You will get an email when new information is in the portal."
+        : "Saved. You will not get emails about new information."));
+    },
+  }).el;
+  api("GET", "/api/account/notifications")
+    .then((n) => {
+      showState(n.email_on_new_information);
+      box.replaceChildren(build(n.email_on_new_information));
+    })
+    .catch((error) => box.replaceChildren(alertBox(error.message)))
+    .finally(() => box.removeAttribute("aria-busy"));
+  return h("section", { class: "card", "aria-labelledby": "emails-h" },
+    h("h2", { id: "emails-h" }, "New information emails"), state, status, box);
 }
 
 export function show({ go, flash }) {
@@ -62,6 +106,7 @@ export function show({ go, flash }) {
       facts(rows),
       roles.length ? null : h("p", { class: "hint" }, "Your username is assigned by your provider's office. To change it, ask the office at your next visit."),
       h("ul", { class: "links" }, item("/account/security-questions", "Security questions", "See which questions are set and change them."))),
+    emailsCard(),
     h("section", { class: "card", "aria-labelledby": "reset-h" }, h("h2", { id: "reset-h" }, "Reset password"), status, f.el),
   );
   if (me.clinics.length) {

@@ -1,14 +1,18 @@
 // For clinic office staff and admins: find a patient of their clinics by name, date of
 // birth or MRN (the query travels in the request body, never in an address), then see and
 // correct the patient's Pt Demographics (names and date of birth too), see the Additional
-// information, link a family's account to the patient, and read the audit trail.
-// The patient being looked at is kept for the tab by id (`session.officePatientId`).
+// information, the latest lab results and the immunizations (the family's Medical Record
+// pages open from here for this patient), link a family's account to the patient, and read
+// the audit trail. The patient being looked at is kept for the tab by id
+// (`session.officePatientId`).
 
 import { api, clinicNames } from "../api.js";
-import { possessive } from "../patient.js";
+import { latestResults } from "../labs.js";
+import { officePatientShown, possessive } from "../patient.js";
 import { activityLog, additionalInfoView, demographicsEditor, patientPath, say } from "../records.js";
 import * as session from "../session.js";
 import { alertBox, fieldError, form, h, link, notice, page, pagedTable } from "../ui.js";
+import { vaccineSections } from "../vaccines.js";
 import { RELATIONSHIPS, options } from "../words.js";
 
 const TITLE = "Find a patient";
@@ -104,10 +108,24 @@ async function showPatient(id, clinic = null) {
   }
   const clinicName = clinic ? (await clinicNames()).get(clinic) ?? clinic : null;
   const whose = h("p", { class: "whose" });
-  const showWhose = (r) => whose.replaceChildren(
-    "Showing ", h("strong", {}, possessive(`${r.given_name} ${r.family_name}`)), " record",
-    `: born ${r.birth_date}${clinicName ? `, ${clinicName}` : ""}.`);
+  const showWhose = (r) => {
+    // The Medical Record pages opened from here name the patient as this page does.
+    officePatientShown(id, `${r.given_name} ${r.family_name}`, clinicName);
+    whose.replaceChildren(
+      "Showing ", h("strong", {}, possessive(`${r.given_name} ${r.family_name}`)), " record",
+      `: born ${r.birth_date}${clinicName ? `, ${clinicName}` : ""}.`);
+  };
   showWhose(record);
+
+  const labs = latestResults({ id, name: `${record.given_name} ${record.family_name}` });
+  labs.append(h("p", {}, link("/medical-record/reports", "Lab Diagnostic Reports"), ": the lab's reports with their conclusions."));
+  const vaccines = h("div", { "aria-busy": "true" }, h("p", {}, "Loading the immunizations…"));
+  api("GET", patientPath(id, "immunizations"))
+    .then(({ items }) => vaccines.replaceChildren(...(items.length
+      ? vaccineSections(items, 3)
+      : [h("p", {}, "No immunizations are in the portal for this patient.")])))
+    .catch((error) => vaccines.replaceChildren(alertBox(error.message)))
+    .finally(() => vaccines.removeAttribute("aria-busy"));
 
   const audit = h("div");
   let loads = 0;
@@ -157,6 +175,11 @@ async function showPatient(id, clinic = null) {
     h("section", { class: "card", "aria-labelledby": "info-h" },
       h("h2", { id: "info-h" }, "Additional information"),
       additionalInfoView(info)),
+    labs,
+    h("section", { class: "card", "aria-labelledby": "vaccines-h" },
+      h("h2", { id: "vaccines-h" }, "Immunizations"),
+      vaccines,
+      h("p", {}, link("/medical-record/immunizations", "Immunization Records"), ": print the record or download it (FHIR).")),
     h("section", { class: "card", "aria-labelledby": "link-h" },
       h("h2", { id: "link-h" }, "Link an account to this patient"),
       h("p", {}, "A parent or guardian with several children keeps one sign-in: link their account to this patient too. To unlink, use ", link("/office/accounts", "Find an account"), "."),

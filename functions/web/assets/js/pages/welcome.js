@@ -1,7 +1,8 @@
 // The welcome page after sign-in: whose records this account holds (and, for several
-// children, which one the family is acting for), and the portal's menu for the role. Only
-// what exists is offered.
+// children, which one the family is acting for), the child's "Latest lab results", and the
+// portal's menu for the role. Only what exists is offered.
 
+import { latestResults } from "../labs.js";
 import { pickerCard, possessive } from "../patient.js";
 import * as session from "../session.js";
 import { h, notice, page } from "../ui.js";
@@ -22,9 +23,11 @@ export function show({ go, flash }) {
   }
   if (session.isAdmin()) {
     tiles.push(tile("/admin/staff", "Staff accounts", "Create office staff and admin accounts."));
+    tiles.push(tile("/admin/imports", "Imports", "The FHIR bundles the hospital's systems sent, and why entries were refused."));
   }
   if (chosen) {
     const whose = possessive(chosen.given_name);
+    tiles.push(tile("/medical-record", "Medical Record", `${whose} lab results, Lab Diagnostic Reports and Immunization Records.`));
     tiles.push(tile("/account/demographics", "Pt Demographics", `${whose} address, phone numbers and email.`));
     tiles.push(tile("/account/additional-info", "Additional information", `${whose} emergency contacts and pharmacy.`));
   }
@@ -41,6 +44,8 @@ export function show({ go, flash }) {
     `Welcome, ${me.username}`,
     flash ? notice(flash) : null,
     patients,
+    // For the child the family acts for; with several and none chosen yet, the picker asks.
+    chosen && !session.isStaff() ? latestResults({ id: chosen.id, name: chosen.given_name }) : null,
     h("nav", { "aria-label": "What you can do" }, h("ul", { class: "menu-tiles" }, tiles)),
   );
 }
