@@ -1,7 +1,7 @@
 """Issue 11, slice 1: the hospital's FHIR R4 bundles come in through `POST /dev/fhir` (the
 local run's way in, `Portal.post_fhir`), and the family and the office read what came:
 GET /api/patients/{id}/results[/{result_id}], /reports[/{report_id}], /immunizations and
-/immunizations/fhir (the contract: notes/records-contract.md).
+/immunizations/fhir (the contract: infra/openapi.yaml and README "The Medical Record").
 
 The bundles are built by fhir_bundles.py (imported as `fhir`) the way real systems send them:
 Synthea-style bundles whose Patient entry is referred to by urn:uuid, and bundles with literal
