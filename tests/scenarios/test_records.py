@@ -1,4 +1,4 @@
-"""Issue 11, slice 1: the hospital's FHIR R4 bundles come in through `POST /dev/fhir` (the
+"""Issue 11: the hospital's FHIR R4 bundles come in through `POST /dev/fhir` (the
 local run's way in, `Portal.post_fhir`), and the family and the office read what came:
 GET /api/patients/{id}/results[/{result_id}], /reports[/{report_id}], /immunizations and
 /immunizations/fhir (the contract: infra/openapi.yaml and README "The Medical Record").
