@@ -117,31 +117,15 @@ async fn dev_fhir(local: &Local, parts: &lambda_http::http::request::Parts, byte
         return Problem::method_not_allowed("POST".into()).into_response();
     }
     let media = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let essence = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    if essence != "application/fhir+json" && essence != "application/json" {
+    if !portal::http::media_type_is(media, &[portal::fhir::FHIR_JSON, "application/json"]) {
         return Problem::unsupported_media_type().into_response();
     }
     // Logged as `records-ingest` logs its bundles on AWS, with the calls it made (what
     // test_iam.py holds that function's role to).
     let (result, calls) = portal::calls::counted(portal::records::ingest(&local.app, bytes)).await;
-    let status = result.as_ref().map_or_else(|p| p.status.as_u16(), |_| 200);
-    tracing::info!(
-        method = "POST",
-        route = DEV_FHIR,
-        status,
-        dynamodb_reads = calls.reads,
-        dynamodb_writes = calls.writes,
-        sdk_calls = calls.actions_line(),
-        "answered"
-    );
-    match result {
-        Ok(done) => {
-            let mut res = json_response(StatusCode::OK, &done.response);
-            res.headers_mut().insert("content-type", lambda_http::http::HeaderValue::from_static("application/fhir+json"));
-            res
-        }
-        Err(problem) => problem.into_response(),
-    }
+    let res = result.map_or_else(Problem::into_response, |done| portal::fhir::response(&done.response));
+    portal::http::log_answered(&uuid::Uuid::new_v4().to_string(), "POST", DEV_FHIR, res.status().as_u16(), &calls);
+    res
 }
 
 /// Routes of the local run only, never deployed: the outbox and the local provider's JWKS.

@@ -8,6 +8,8 @@ use serde_json::{json, Map, Value};
 /// The largest Bundle taken: the SQS message limit, so every way in takes the same.
 pub const MAX_BUNDLE: usize = 1024 * 1024;
 
+pub const FHIR_JSON: &str = "application/fhir+json";
+
 pub const CONFIDENTIALITY: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
 pub const INTERPRETATION: &str = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
 pub const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
@@ -240,6 +242,13 @@ pub fn read<T: serde::de::DeserializeOwned>(resource: &Value) -> Result<T, Strin
         }
         format!("{path} has the wrong type")
     })
+}
+
+/// A FHIR resource as an answer: 200, `application/fhir+json`, not stored by any cache.
+pub fn response(resource: &Value) -> lambda_http::Response<lambda_http::Body> {
+    let mut res = crate::http::json_response(lambda_http::http::StatusCode::OK, resource);
+    res.headers_mut().insert("content-type", lambda_http::http::HeaderValue::from_static(FHIR_JSON));
+    res
 }
 
 /// What became of one entry of a bundle.

@@ -44,8 +44,7 @@ pub async fn fhir(app: &App, caller: &Caller, id: &str) -> Result<Response<Body>
     let grant = access::patient(app, caller, id, Who::Anyone, Action::ImmunizationsExport).await?;
     let items = grant.visible(store::immunizations(app.table.as_ref(), &grant.patient.id).await?);
     let bundle = bundle(&grant.patient, &items, &app.mrn_system);
-    let mut res = json_response(StatusCode::OK, &bundle);
-    res.headers_mut().insert("content-type", HeaderValue::from_static("application/fhir+json"));
+    let mut res = fhir::response(&bundle);
     res.headers_mut().insert("content-disposition", HeaderValue::from_static("attachment; filename=\"immunizations.fhir.json\""));
     Ok(res)
 }
