@@ -15,6 +15,7 @@ pub async fn handle(function: Function, app: &App, req: Request) -> Response<Bod
         Function::Clinics => clinics::handle(req).await,
         Function::Profile => profile::handle(app, req).await,
         Function::Records => records::handle(app, req).await,
+        Function::Appointments => appointments::handle(app, req).await,
     }
 }
 

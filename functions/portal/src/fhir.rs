@@ -105,6 +105,8 @@ pub struct Identifier {
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct Reference {
     pub reference: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
     pub identifier: Option<Identifier>,
     pub display: Option<String>,
 }
@@ -213,6 +215,38 @@ pub struct ImmunizationPerformer {
 pub struct ProtocolApplied {
     pub dose_number_positive_int: Option<u32>,
     pub dose_number_string: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Appointment {
+    pub status: String,
+    #[serde(default)]
+    pub meta: Meta,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub appointment_type: Option<CodeableConcept>,
+    #[serde(default)]
+    pub service_type: Vec<CodeableConcept>,
+    pub description: Option<String>,
+    pub patient_instruction: Option<String>,
+    #[serde(default)]
+    pub participant: Vec<AppointmentParticipant>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AppointmentParticipant {
+    pub actor: Option<Reference>,
+}
+
+impl Appointment {
+    /// The participants' actors that refer to a resource of this type (`Location/…`, or
+    /// `type` saying so).
+    pub fn actors<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Reference> {
+        self.participant.iter().filter_map(|p| p.actor.as_ref()).filter(move |a| {
+            a.kind.as_deref() == Some(kind) || a.reference.as_deref().and_then(|r| r.split_once('/')).is_some_and(|(t, _)| t == kind)
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -121,6 +121,23 @@ functions! {
         Immunizations: GET "/api/patients/{patient_id}/immunizations" Jwt,
         ImmunizationsFhir: GET "/api/patients/{patient_id}/immunizations/fhir" Jwt,
     }
+
+    /// Appointments: visits from the hospital's schedule, the family's "New Appointment"
+    /// requests, and the office's queue that answers them (see `appointments`).
+    Appointments = appointments "appointments" {
+        Visits: GET "/api/patients/{patient_id}/appointments" Jwt,
+        Calendar: GET "/api/patients/{patient_id}/appointments/{appointment_id}/calendar" Jwt,
+        CancelVisit: POST "/api/patients/{patient_id}/appointments/{appointment_id}/cancel-request" Jwt,
+        Requests: GET "/api/patients/{patient_id}/appointment-requests" Jwt,
+        NewRequest: POST "/api/patients/{patient_id}/appointment-requests" Jwt,
+        CancelRequest: POST "/api/patients/{patient_id}/appointment-requests/{request_id}/cancel" Jwt,
+        Queue: GET "/api/office/appointment-requests" Jwt,
+        OfficeRequest: GET "/api/office/appointment-requests/{request_id}" Jwt,
+        Schedule: POST "/api/office/appointment-requests/{request_id}/schedule" Jwt,
+        Decline: POST "/api/office/appointment-requests/{request_id}/decline" Jwt,
+        Confirm: POST "/api/office/appointment-requests/{request_id}/confirm" Jwt,
+        Note: POST "/api/office/appointment-requests/{request_id}/notes" Jwt,
+    }
 }
 
 /// The function (by crate name) and route that take a request, with its path parameters;

@@ -2,6 +2,7 @@
 //! exists is valid. Constructors return a reason; the HTTP layer adds the field name.
 
 pub mod account;
+pub mod appointment;
 pub mod clinic;
 pub mod contact;
 pub mod names;
@@ -11,6 +12,7 @@ pub mod questions;
 pub mod record;
 
 pub use account::{Acting, Relationship, Role};
+pub use appointment::{Choices, Day, RequestId, RequestKind, RequestStatus, Text, TimeOfDay, VisitStatus};
 pub use clinic::{Clinic, CLINICS};
 pub use contact::{Address, Bounded, EmergencyContact, Line, Pharmacy, Phone, PhoneKind, PhoneNumber};
 pub use names::{EmailAddress, Mrn, PersonName, Username};

@@ -20,8 +20,17 @@ impl RecordId {
         bytes.copy_from_slice(&digest[..16]);
         RecordId(uuid::Builder::from_random_bytes(bytes).into_uuid())
     }
+    /// A record the portal itself makes (a visit the office books): random.
+    pub fn new() -> Self {
+        RecordId(uuid::Uuid::new_v4())
+    }
     pub fn parse(s: &str) -> Result<Self, Reason> {
         uuid::Uuid::parse_str(s).ok().filter(|u| u.get_version_num() == 4 && s.len() == 36).map(RecordId).ok_or_else(|| "is not a record id".into())
+    }
+}
+impl Default for RecordId {
+    fn default() -> Self {
+        RecordId::new()
     }
 }
 string_newtype!(RecordId);

@@ -63,6 +63,16 @@ impl<'a> Matcher<'a> {
         found.map_err(Miss::Refused)
     }
 
+    /// Whether a reference names a patient: `Patient/…`, a `Patient` entry of the bundle,
+    /// or an identifier of the hospital's MRN system (an `Appointment`'s participants).
+    pub fn names_patient(&self, r: &Reference) -> bool {
+        match (&r.reference, &r.identifier) {
+            (Some(reference), _) => reference.starts_with("Patient/") || self.in_bundle.contains_key(reference.as_str()),
+            (None, Some(i)) => i.system.as_deref() == Some(self.mrn_system),
+            (None, None) => false,
+        }
+    }
+
     /// A bundle's `Patient` entry (itself never stored): whether it names one patient.
     pub async fn patient_entry(&mut self, full_url: Option<&str>, resource: &Value) -> Result<PatientId, Miss> {
         match full_url {

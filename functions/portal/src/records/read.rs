@@ -1,9 +1,9 @@
 //! FHIR resources read into the portal's records: what is kept, in what bounds, and why a
 //! resource is refused. Reasons name elements, never values.
 
-use crate::domain::{Flag, RecordId, When};
+use crate::domain::{Flag, RecordId, VisitStatus, When, CLINICS};
 use crate::fhir::{self, CodeableConcept, Reference};
-use crate::store::records::{Code, Immunization, LabResult, LabValue, Range, Report, ReportResult, Vaccine};
+use crate::store::records::{Code, Immunization, LabResult, LabValue, Range, Report, ReportResult, Vaccine, Visit};
 
 /// What a resource says once read: a record to keep, or that it was entered in error.
 pub enum Read<T> {
@@ -156,5 +156,54 @@ pub fn immunization(i: &fhir::Immunization, id: RecordId) -> Result<Read<Immuniz
         performer: words("performer.actor.display", i.performer.iter().find_map(|p| display(&p.actor)), 200)?,
         status,
         confidential: i.meta.restricted(),
+    }))
+}
+
+/// A visit of the hospital's schedule. Its reason (`reasonCode`, `reasonReference`) and
+/// `comment` are never read: families see where and when, and what to bring.
+pub fn appointment(a: &fhir::Appointment, id: RecordId) -> Result<Read<Visit>, Refusal> {
+    let status = match a.status.as_str() {
+        "entered-in-error" => return Ok(Read::EnteredInError),
+        "checked-in" => VisitStatus::Arrived,
+        "proposed" | "pending" | "waitlist" => {
+            return Err(("not-supported", "only Appointments of the schedule are taken (booked, arrived, fulfilled, cancelled, noshow)".into()))
+        }
+        s => VisitStatus::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| invalid("status is not a status of this resource type"))?,
+    };
+    let instant = |element: &str, s: Option<&str>| -> Result<When, Refusal> {
+        let w = when(element, s)?.ok_or_else(|| invalid(format!("{element} is required")))?;
+        w.instant().map(|_| w.clone()).ok_or_else(|| invalid(format!("{element} must be an instant with its offset")))
+    };
+    let start = instant("start", a.start.as_deref())?;
+    let end = instant("end", a.end.as_deref())?;
+    if end.sort_key() < start.sort_key() {
+        return Err(invalid("end is before start"));
+    }
+    let place = a.actors("Location").next();
+    let clinic = place.and_then(|l| {
+        let by_id = l.reference.as_deref().and_then(|r| r.rsplit_once('/')).map(|(_, id)| id);
+        CLINICS.iter().find(|c| Some(c.id) == by_id || l.display.as_deref().is_some_and(|d| d.trim().eq_ignore_ascii_case(c.name)))
+    });
+    let location = match clinic {
+        Some(c) if place.and_then(display).is_some_and(|d| d.trim().eq_ignore_ascii_case(c.name)) => None,
+        _ => words("participant.actor.display", place.and_then(display), 200)?,
+    };
+    let kind = a.appointment_type.as_ref().and_then(CodeableConcept::words).or_else(|| a.service_type.iter().find_map(CodeableConcept::words));
+    let kind = match kind {
+        Some(k) => words("appointmentType", Some(k), 200)?,
+        None => words("description", a.description.as_deref(), 200)?,
+    };
+    Ok(Read::Keep(Visit {
+        id,
+        status,
+        start,
+        end,
+        clinic: clinic.map(|c| c.id.to_owned()),
+        provider: words("participant.actor.display", a.actors("Practitioner").find_map(display), 200)?,
+        location,
+        kind,
+        instructions: words("patientInstruction", a.patient_instruction.as_deref(), 2000)?,
+        request_id: None,
+        confidential: a.meta.restricted(),
     }))
 }

@@ -7,12 +7,11 @@
 //! |--------------|--------------------|-----------------------------|
 //! | audit record | AUDIT#<patient id> | <time, microseconds>#<uuid> |
 
-use super::to_item;
+use super::{now_precise, to_item};
 use crate::domain::{Acting, PatientId};
 use crate::http::Caller;
 use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
-use time::macros::format_description;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AuditRecord {
@@ -61,6 +60,22 @@ crate::domain::ids! {
         ImmunizationsRead = "immunizations.read",
         /// The family downloaded the immunization record as a FHIR Bundle.
         ImmunizationsExport = "immunizations.export",
+        AppointmentsRead = "appointments.read",
+        /// The family downloaded a visit as a calendar file.
+        AppointmentCalendar = "appointment.calendar",
+        AppointmentRequestsRead = "appointment-requests.read",
+        AppointmentRequestCreate = "appointment-request.create",
+        /// The family withdrew a request.
+        AppointmentRequestCancel = "appointment-request.cancel",
+        /// The office opened a request.
+        AppointmentRequestRead = "appointment-request.read",
+        /// The patient was listed in the office's queue of requests.
+        AppointmentQueueRead = "appointment-queue.read",
+        AppointmentRequestSchedule = "appointment-request.schedule",
+        AppointmentRequestDecline = "appointment-request.decline",
+        /// The office confirmed a request to cancel a visit, and cancelled it.
+        AppointmentRequestConfirm = "appointment-request.confirm",
+        AppointmentRequestNote = "appointment-request.note",
     }
 }
 
@@ -91,12 +106,6 @@ impl Outcome {
             Outcome::Replayed => "replayed",
         }
     }
-}
-
-pub(crate) fn now_precise() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"))
-        .unwrap_or_default()
 }
 
 fn partition(patient_id: &PatientId) -> String {

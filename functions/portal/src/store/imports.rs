@@ -7,7 +7,7 @@
 //! |--------|---------|-------------------------------------------|
 //! | import | IMPORTS | <time, microseconds>#<uuid> (as `audit`) |
 
-use super::audit::now_precise;
+use super::now_precise;
 use super::{now, to_item};
 use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};

@@ -22,11 +22,13 @@
 //! | server secret     | CONFIG                 | SECRET             |
 //! | bundle received   | IMPORTS                | <time>#<uuid> (see `imports`) |
 //! | clinical records  | PATIENT#<id>, RECORD#<record id> | see `records` |
+//! | appointment requests | APPTREQ#<id>, PATIENT#<id>, APPTQ#<clinic>#<status> | see `appointments` |
 //!
 //! Audit records and security events live in a table of their own (see `audit`,
 //! `security`).
 
 pub mod accounts;
+pub mod appointments;
 pub mod audit;
 pub mod idempotency;
 pub mod imports;
@@ -45,6 +47,14 @@ use serde_json::Value;
 
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Now in RFC 3339 UTC with a fixed six-digit fraction, so text order is time order (for
+/// sort keys).
+pub fn now_precise() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"))
+        .unwrap_or_default()
 }
 
 pub fn now_rfc3339() -> String {

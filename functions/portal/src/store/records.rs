@@ -1,11 +1,11 @@
 //! Clinical records the hospital's systems send (lab results, lab diagnostic reports,
-//! immunizations), filed under the patient they were matched to.
+//! immunizations, visits of its schedule), filed under the patient they were matched to.
 //!
 //! | item                   | pk                  | sk                                          |
 //! |------------------------|---------------------|---------------------------------------------|
 //! | filed source           | RECORD#<record id>  | SOURCE                                      |
-//! | a record, by id        | PATIENT#<id>        | RESULT#<rid>, REPORT#<rid>, IMMUNIZATION#<rid> |
-//! | a record, by time      | PATIENT#<id>        | RESULTS#<time>#<rid>, REPORTS#…, IMMUNIZATIONS#… |
+//! | a record, by id        | PATIENT#<id>        | RESULT#<rid>, REPORT#<rid>, IMMUNIZATION#<rid>, APPOINTMENT#<rid> |
+//! | a record, by time      | PATIENT#<id>        | RESULTS#<time>#<rid>, REPORTS#…, IMMUNIZATIONS#…, APPOINTMENTS#<start>#<rid> |
 //! | a lab code's values    | PATIENT#<id>        | HISTORY#<system>|<code>#<time>#<rid>         |
 //!
 //! Each record is held whole under every key it is found by, so a page, a detail and a
@@ -14,7 +14,7 @@
 //! transaction with it (old keys deleted, new ones put), so nothing is ever half-filed.
 
 use super::{from_item, sk_of, to_item};
-use crate::domain::{Flag, PatientId, RecordId, When};
+use crate::domain::{Flag, PatientId, RecordId, RequestId, VisitStatus, When};
 use crate::ports::{Condition, Item, Key, PageOf, PortError, PortResult, Table, Write};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,7 @@ pub enum Kind {
     Result,
     Report,
     Immunization,
+    Appointment,
 }
 
 impl Kind {
@@ -33,6 +34,7 @@ impl Kind {
             Kind::Result => "RESULT#",
             Kind::Report => "REPORT#",
             Kind::Immunization => "IMMUNIZATION#",
+            Kind::Appointment => "APPOINTMENT#",
         }
     }
     /// The prefix of the by-time keys, which list pages start after.
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Result => "RESULTS#",
             Kind::Report => "REPORTS#",
             Kind::Immunization => "IMMUNIZATIONS#",
+            Kind::Appointment => "APPOINTMENTS#",
         }
     }
     /// The key a record of this kind is read by, for `access::patient_with`.
@@ -137,6 +140,41 @@ pub struct Immunization {
     pub confidential: bool,
 }
 
+/// A visit of the hospital's schedule, as it sent it, or as the office booked it in the
+/// portal for a request (`request_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub id: RecordId,
+    pub status: VisitStatus,
+    /// Instants, with the offset they were sent with.
+    pub start: When,
+    pub end: When,
+    /// A clinic id; `None` when the sender named none of the portal's clinics, and the visit
+    /// is at the patient's clinic.
+    pub clinic: Option<String>,
+    pub provider: Option<String>,
+    /// Where in the clinic, in the sender's or the office's words.
+    pub location: Option<String>,
+    /// The visit's type or description (never its reason).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub instructions: Option<String>,
+    pub request_id: Option<RequestId>,
+    pub confidential: bool,
+}
+
+impl Visit {
+    /// Whether the visit is over at `now` (epoch seconds).
+    pub fn ended(&self, now: i64) -> bool {
+        self.end.instant().is_none_or(|end| end.unix_timestamp() <= now)
+    }
+}
+
+impl crate::access::Marked for Visit {
+    fn confidential(&self) -> bool {
+        self.confidential
+    }
+}
 impl crate::access::Marked for LabResult {
     fn confidential(&self) -> bool {
         self.confidential
@@ -189,6 +227,9 @@ impl Filing {
         let keys = [Kind::Immunization.key(&patient, &i.id), Key::new(patient_pk(&patient), format!("IMMUNIZATIONS#{}#{}", i.date.sort_key(), i.id))];
         Filing::of(patient, i.id, digest, last_updated, &keys, i)
     }
+    pub fn visit(patient: PatientId, digest: String, last_updated: Option<When>, v: &Visit) -> PortResult<Filing> {
+        Filing::of(patient, v.id, digest, last_updated, &visit_keys(&patient, v), v)
+    }
     pub fn removal(patient: PatientId, id: RecordId, digest: String, last_updated: Option<When>) -> Filing {
         Filing { id, patient, digest, last_updated, items: Vec::new(), confidential: false }
     }
@@ -203,6 +244,38 @@ impl Filing {
         let items = keys.iter().map(|k| to_item(k, record, None)).collect::<PortResult<_>>()?;
         Ok(Filing { id, patient, digest, last_updated, items, confidential: record.confidential() })
     }
+}
+
+fn visit_keys(patient: &PatientId, v: &Visit) -> [Key; 2] {
+    [Kind::Appointment.key(patient, &v.id), Key::new(patient_pk(patient), format!("APPOINTMENTS#{}#{}", v.start.sort_key(), v.id))]
+}
+
+/// The writes that put a visit the portal itself books or changes (the office answering a
+/// request), for a transaction with the request. `Absent` for a new visit; `Present` for a
+/// change that keeps its start (the by-time key is then the same).
+pub fn visit_writes(patient: &PatientId, v: &Visit, condition: Condition) -> PortResult<Vec<Write>> {
+    let [by_id, by_time] = visit_keys(patient, v);
+    Ok(vec![Write::Put { item: to_item(&by_id, v, None)?, condition }, Write::Put { item: to_item(&by_time, v, None)?, condition: Condition::None }])
+}
+
+/// A page of a patient's visits: `upcoming` (not yet ended, soonest first) or past (ended,
+/// newest first), each with its sort key. Upcoming pages start a day back, so a visit under
+/// way is still upcoming; what is filtered out still moves the cursor (`Paging::answer_with`).
+pub async fn visits(
+    table: &dyn Table,
+    patient: &PatientId,
+    upcoming: bool,
+    after: Option<&str>,
+    limit: usize,
+    now: i64,
+) -> PortResult<Vec<(String, Visit)>> {
+    let at = |secs: i64| {
+        let t = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        format!("{}{}", Kind::Appointment.by_time(), t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+    };
+    let floor = if upcoming { at(now - 24 * 3600) } else { at(now) };
+    let page = PageOf { prefix: Kind::Appointment.by_time(), after: Some(after.unwrap_or(&floor)), limit, newest_first: !upcoming };
+    super::page_of(table, &patient_pk(patient), page).await
 }
 
 /// `HISTORY#<system>|<code>#`: `#` would end the code early, so it is escaped.

@@ -8,7 +8,8 @@
 //! |----------------|----------|-----------------------------|
 //! | security event | SECURITY | <time, microseconds>#<uuid> |
 
-use super::audit::{now_precise, Outcome};
+use super::audit::Outcome;
+use super::now_precise;
 use super::to_item;
 use crate::http::Caller;
 use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};

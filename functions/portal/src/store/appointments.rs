@@ -1,0 +1,202 @@
+//! Appointment requests ("New Appointment") and the office's queue of them. A request is
+//! held whole under three keys, written together in one transaction at every change: its
+//! own (which carries the version two offices race on), the patient's list, and the queue
+//! of its clinic and status, so each page the family or the office reads is one Query.
+//!
+//! | item                   | pk                      | sk                               |
+//! |------------------------|-------------------------|----------------------------------|
+//! | request                | APPTREQ#<request id>    | REQUEST                          |
+//! | the office's note      | APPTREQ#<request id>    | NOTE#<time>#<uuid>               |
+//! | the patient's requests | PATIENT#<id>            | APPTREQS#<created>#<request id>  |
+//! | the queue              | APPTQ#<clinic>#<status> | <created>#<request id>           |
+
+use super::{from_item, page_of, sk_of, to_item};
+use crate::domain::{Day, PatientId, PhoneNumber, RecordId, RequestId, RequestKind, RequestStatus, Text, TimeOfDay, When};
+use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
+use serde::{Deserialize, Serialize};
+
+/// The longest reason a family gives, and the longest answer or note the office writes.
+pub const REASON_MAX: usize = 1000;
+pub const NOTE_MAX: usize = 2000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: RequestId,
+    pub patient_id: PatientId,
+    /// The clinic whose office answers it: the patient's.
+    pub clinic: String,
+    pub kind: RequestKind,
+    /// Optional only for a request to cancel a visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Text<REASON_MAX>>,
+    /// When it suits the family (empty for a request to cancel).
+    #[serde(default)]
+    pub days: Vec<Day>,
+    #[serde(default)]
+    pub times: Vec<TimeOfDay>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest: Option<When>,
+    /// Where to call back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<PhoneNumber>,
+    /// Marked so by a patient aged 12 to 17 (or a visit marked so): kept from parents and
+    /// guardians (`access::kept_from`).
+    pub confidential: bool,
+    pub status: RequestStatus,
+    /// RFC 3339 UTC; `updated` is when the status last changed.
+    pub created: String,
+    pub updated: String,
+    /// The visit booked for it, or (a request to cancel) the visit to cancel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_id: Option<RecordId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_start: Option<When>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline_reason: Option<Text<REASON_MAX>>,
+    pub version: u64,
+}
+
+impl Request {
+    /// A new request of the patient's, waiting for the office of `clinic`; what it asks is
+    /// added by the caller.
+    pub fn new(patient_id: PatientId, clinic: &str, kind: RequestKind, confidential: bool) -> Request {
+        let at = super::now_precise();
+        Request {
+            id: RequestId::new(),
+            patient_id,
+            clinic: clinic.to_owned(),
+            kind,
+            reason: None,
+            days: Vec::new(),
+            times: Vec::new(),
+            earliest: None,
+            phone: None,
+            confidential,
+            status: RequestStatus::Requested,
+            created: at.clone(),
+            updated: at,
+            appointment_id: None,
+            appointment_start: None,
+            decline_reason: None,
+            version: 1,
+        }
+    }
+}
+
+impl crate::access::Marked for Request {
+    fn confidential(&self) -> bool {
+        self.confidential
+    }
+}
+
+/// An internal note of the office on a request: never shown to families.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub text: Text<NOTE_MAX>,
+    /// The username of the staff member or admin who wrote it.
+    pub author: String,
+    pub at: String,
+}
+
+fn request_pk(id: &RequestId) -> String {
+    format!("APPTREQ#{id}")
+}
+
+fn request_key(id: &RequestId) -> Key {
+    Key::new(request_pk(id), "REQUEST")
+}
+
+/// The prefix of the patient's requests, newest first (list cursors start with it).
+pub const PATIENT_PREFIX: &str = "APPTREQS#";
+
+fn patient_key(r: &Request) -> Key {
+    Key::new(format!("PATIENT#{}", r.patient_id), format!("{PATIENT_PREFIX}{}#{}", r.created, r.id))
+}
+
+fn queue_pk(clinic: &str, status: RequestStatus) -> String {
+    format!("APPTQ#{clinic}#{}", status.as_str())
+}
+
+fn queue_key(r: &Request, status: RequestStatus) -> Key {
+    Key::new(queue_pk(&r.clinic, status), queue_sk(r))
+}
+
+fn queue_sk(r: &Request) -> String {
+    format!("{}#{}", r.created, r.id)
+}
+
+/// Whether a queue cursor has the shape of a queue sort key.
+pub fn is_queue_cursor(after: &str) -> bool {
+    after.rsplit_once('#').is_some_and(|(at, id)| When::parse(at).is_ok_and(|w| w.instant().is_some()) && RequestId::parse(id).is_ok())
+}
+
+/// The writes that put `r` under its three keys; `condition` guards its own.
+fn puts(r: &Request, condition: Condition) -> PortResult<Vec<Write>> {
+    Ok(vec![
+        Write::Put { item: to_item(&request_key(&r.id), r, None)?, condition },
+        Write::Put { item: to_item(&patient_key(r), r, None)?, condition: Condition::None },
+        Write::Put { item: to_item(&queue_key(r, r.status), r, None)?, condition: Condition::None },
+    ])
+}
+
+/// A new request.
+pub async fn create(table: &dyn Table, r: &Request) -> PortResult<()> {
+    table.write(puts(r, Condition::Absent)?).await
+}
+
+/// Replaces `current` by `next` (its version one up) in one transaction with `also` (a visit
+/// booked or cancelled with it); `Conflict` when someone changed the request meanwhile.
+pub async fn update(table: &dyn Table, current: &Request, next: &mut Request, also: Vec<Write>) -> PortResult<()> {
+    next.version = current.version + 1;
+    let mut writes = puts(next, Condition::Version(current.version))?;
+    if next.status != current.status {
+        writes.push(Write::Delete { key: queue_key(current, current.status), condition: Condition::None });
+    }
+    writes.extend(also);
+    table.write(writes).await
+}
+
+/// The request with its notes (oldest first), in one read.
+pub async fn get_with_notes(table: &dyn Table, id: &RequestId) -> PortResult<Option<(Request, Vec<Note>)>> {
+    let mut request = None;
+    let mut notes = Vec::new();
+    for item in table.query(&request_pk(id), "").await? {
+        if sk_of(&item) == "REQUEST" {
+            request = from_item::<Request>(item)?;
+        } else {
+            notes.extend(from_item::<Note>(item)?);
+        }
+    }
+    Ok(request.map(|r| (r, notes)))
+}
+
+pub async fn get(table: &dyn Table, id: &RequestId) -> PortResult<Option<Request>> {
+    match table.get(&request_key(id)).await? {
+        Some(item) => from_item(item),
+        None => Ok(None),
+    }
+}
+
+pub async fn add_note(table: &dyn Table, id: &RequestId, note: &Note) -> PortResult<()> {
+    let key = Key::new(request_pk(id), format!("NOTE#{}#{}", note.at, uuid::Uuid::new_v4()));
+    table.write(vec![Write::Put { item: to_item(&key, note, None)?, condition: Condition::Absent }]).await
+}
+
+/// A page of the patient's requests, newest first, each with its sort key.
+pub async fn of_patient(table: &dyn Table, patient: &PatientId, after: Option<&str>, limit: usize) -> PortResult<Vec<(String, Request)>> {
+    page_of(table, &format!("PATIENT#{patient}"), PageOf { prefix: PATIENT_PREFIX, after, limit, newest_first: true }).await
+}
+
+/// Every request of the patient (to find one already asking to cancel a visit).
+pub async fn all_of_patient(table: &dyn Table, patient: &PatientId) -> PortResult<Vec<Request>> {
+    let mut out = Vec::new();
+    for item in table.query(&format!("PATIENT#{patient}"), PATIENT_PREFIX).await? {
+        out.extend(from_item(item)?);
+    }
+    Ok(out)
+}
+
+/// A page of one clinic's queue of requests in this status, oldest first.
+pub async fn queue(table: &dyn Table, clinic: &str, status: RequestStatus, after: Option<&str>, limit: usize) -> PortResult<Vec<(String, Request)>> {
+    page_of(table, &queue_pk(clinic, status), PageOf { prefix: "", after, limit, newest_first: false }).await
+}
