@@ -207,3 +207,49 @@ pub fn appointment(a: &fhir::Appointment, id: RecordId) -> Result<Read<Visit>, R
         confidential: a.meta.restricted(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(resource: serde_json::Value) -> Result<Read<Visit>, Refusal> {
+        appointment(&fhir::read(&resource).unwrap(), RecordId::new())
+    }
+
+    #[test]
+    fn a_visit_keeps_where_when_and_who_but_never_why() {
+        let a = json!({
+            "resourceType": "Appointment", "status": "checked-in",
+            "start": "2026-12-03T09:30:00-05:00", "end": "2026-12-03T10:00:00-05:00",
+            "appointmentType": { "text": "Follow-up" },
+            "reasonCode": [{ "text": "Chest pain" }], "comment": "Anxious",
+            "patientInstruction": "Bring the inhaler.",
+            "participant": [
+                { "actor": { "reference": "Patient/x" } },
+                { "actor": { "reference": "Practitioner/p1", "display": "Dr. Ana Ruiz" } },
+                { "actor": { "reference": "Location/l9", "display": "Pediatric GI" } }
+            ]
+        });
+        let Ok(Read::Keep(v)) = read(a) else { panic!("not kept") };
+        assert_eq!(v.status, VisitStatus::Arrived);
+        assert_eq!(v.clinic.as_deref(), Some("pediatric-gi"));
+        assert_eq!((v.location.as_deref(), v.provider.as_deref(), v.kind.as_deref()), (None, Some("Dr. Ana Ruiz"), Some("Follow-up")));
+        let stored = serde_json::to_string(&v).unwrap();
+        assert!(!stored.contains("Chest") && !stored.contains("Anxious"));
+    }
+
+    #[test]
+    fn proposals_and_dates_without_times_are_refused() {
+        let base = |status: &str, start: &str| {
+            json!({ "resourceType": "Appointment", "status": status, "start": start, "end": "2026-12-03T10:00:00Z",
+                    "participant": [{ "actor": { "reference": "Location/pediatric-urology", "display": "Building B" } }] })
+        };
+        assert!(matches!(read(base("proposed", "2026-12-03T09:00:00Z")), Err(("not-supported", _))));
+        assert!(read(base("booked", "2026-12-03")).is_err());
+        assert!(read(base("booked", "2026-12-03T11:00:00Z")).is_err(), "end before start");
+        assert!(matches!(read(base("entered-in-error", "2026-12-03T09:00:00Z")), Ok(Read::EnteredInError)));
+        let Ok(Read::Keep(v)) = read(base("booked", "2026-12-03T09:00:00Z")) else { panic!("not kept") };
+        assert_eq!((v.clinic.as_deref(), v.location.as_deref()), (Some("pediatric-urology"), Some("Building B")));
+    }
+}
