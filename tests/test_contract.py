@@ -667,6 +667,7 @@ def test_audit_table_is_append_only():
         "accounts": {"dynamodb:putitem", "dynamodb:query"},
         "profile": {"dynamodb:putitem", "dynamodb:query"},
         "records": {"dynamodb:putitem"},
+        "appointments": {"dynamodb:putitem"},
     }.items():
         assert binary in roles, f"no function with Binary {binary}"
         missing = needs - granted.get(roles[binary], set())

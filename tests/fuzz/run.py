@@ -192,6 +192,9 @@ def set_up(portal: Portal) -> dict:
         "usernames": [family, staff, "admin"],
         "birth_dates": [born, years_ago(3).isoformat(), years_ago(11, 2).isoformat()],
         "cursors": [c for c in cursors if c],
+        # A New Appointment's earliest date: today or later, at most a year ahead.
+        "earliest_dates": [(dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=d)).isoformat() for d in (7, 30)],
+        "clinics": [CARDIOLOGY],
     }
 
 
@@ -214,6 +217,12 @@ values = {toml_list(data["birth_dates"])}
 
 [dictionaries.cursors]
 values = {toml_list(data["cursors"])}
+
+[dictionaries.earliest_dates]
+values = {toml_list(data["earliest_dates"])}
+
+[dictionaries.clinics]
+values = {toml_list(data["clinics"])}
 
 [dictionaries.passwords]
 values = {toml_list([strong_password() for _ in range(3)])}

@@ -278,7 +278,7 @@ def test_the_template_is_read_as_it_is_written():
     """The template side on its own: the grants the roles really have, not an empty set."""
     template = load_template()
     roles = function_roles(template)
-    assert set(roles) >= {"auth", "accounts", "profile", "clinics", "web", "records-ingest"}
+    assert set(roles) >= {"auth", "accounts", "profile", "records", "appointments", "clinics", "web", "records-ingest"}
     assert set(LOCAL_WAYS_IN.values()) <= set(roles), f"LOCAL_WAYS_IN names no function of the template: {LOCAL_WAYS_IN}"
     tables = table_ids(template)
     assert set(tables) == {"portal", AUDIT_TABLE}
@@ -293,3 +293,10 @@ def test_the_template_is_read_as_it_is_written():
     assert Grant("dynamodb:PutItem", tables["portal"]) in grants["records-ingest"]
     assert Grant("ses:SendEmail", SES_IDENTITY) in grants["records-ingest"]
     assert not {g for g in grants["records-ingest"] if g.on == tables[AUDIT_TABLE]}
+    # appointments: conditional writes and transactions on the main table, audit records
+    # appended (never read: it shows no trail), and the family's "new information" mail.
+    assert Grant("dynamodb:PutItem", tables["portal"]) in grants["appointments"]
+    assert {g for g in grants["appointments"] if g.on == tables[AUDIT_TABLE]} == {
+        Grant("dynamodb:PutItem", tables[AUDIT_TABLE])}
+    assert Grant("ses:SendEmail", SES_IDENTITY) in grants["appointments"]
+    assert not {g for g in grants["appointments"] if g.action.startswith("cognito-idp:")}

@@ -1,37 +1,14 @@
 //! What appointments are made of: the visits the hospital's schedule holds, and the
 //! requests families send the clinic office ("New Appointment") with the office's answer.
 
-use super::{has_control_chars, ids, string_newtype, Reason};
+use super::{has_control_chars, ids, Reason};
 use serde::{Deserialize, Serialize};
 
-/// The portal's id of an appointment request: random, written as a UUID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct RequestId(uuid::Uuid);
-
-impl RequestId {
-    pub fn new() -> Self {
-        RequestId(uuid::Uuid::new_v4())
-    }
-    pub fn parse(s: &str) -> Result<Self, Reason> {
-        uuid::Uuid::parse_str(s)
-            .ok()
-            .filter(|u| u.get_version_num() == 4 && s.len() == 36)
-            .map(RequestId)
-            .ok_or_else(|| "is not an appointment request id".into())
-    }
-}
-impl Default for RequestId {
-    fn default() -> Self {
-        RequestId::new()
-    }
-}
-string_newtype!(RequestId);
-impl std::fmt::Display for RequestId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+super::random_id!(
+    /// An appointment request (and a refill request) of a family's.
+    RequestId,
+    "is not a request id"
+);
 
 /// Free text people write (a reason, a note): trimmed, 1 to `MAX` characters, line breaks
 /// allowed and no other control characters.

@@ -42,6 +42,38 @@ macro_rules! string_newtype {
 }
 pub(crate) use string_newtype;
 
+/// An id the portal makes: random (UUID v4), never sequential, written as a UUID; `parse`
+/// takes only that form, with `$what` as the reason otherwise.
+macro_rules! random_id {
+    ($(#[$meta:meta])* $name:ident, $what:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(uuid::Uuid);
+
+        impl $name {
+            pub fn new() -> Self {
+                $name(uuid::Uuid::new_v4())
+            }
+            pub fn parse(s: &str) -> Result<Self, $crate::domain::Reason> {
+                uuid::Uuid::parse_str(s).ok().filter(|u| u.get_version_num() == 4 && s.len() == 36).map($name).ok_or_else(|| $what.into())
+            }
+        }
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+        $crate::domain::string_newtype!($name);
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+pub(crate) use random_id;
+
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
     // Only fails if the OS has no entropy source, in which case nothing here can work.

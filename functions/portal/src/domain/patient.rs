@@ -1,31 +1,12 @@
-use super::{string_newtype, Reason};
+use super::Reason;
 use serde::{Deserialize, Serialize};
 use time::{macros::format_description, Date, OffsetDateTime};
 
-/// Random (UUID v4), never sequential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct PatientId(uuid::Uuid);
-
-impl PatientId {
-    pub fn new() -> Self {
-        PatientId(uuid::Uuid::new_v4())
-    }
-    pub fn parse(s: &str) -> Result<Self, Reason> {
-        uuid::Uuid::parse_str(s).ok().filter(|u| u.get_version_num() == 4 && s.len() == 36).map(PatientId).ok_or_else(|| "is not a patient id".into())
-    }
-}
-impl Default for PatientId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-string_newtype!(PatientId);
-impl std::fmt::Display for PatientId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+super::random_id!(
+    /// A patient of the portal.
+    PatientId,
+    "is not a patient id"
+);
 
 /// A plain calendar date of birth: not in the future, not before 1900.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
