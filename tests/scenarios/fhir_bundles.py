@@ -7,11 +7,13 @@ batch-response that answers them, and validating what the portal exports.
   resources that refer to it by `urn:uuid:<id>`: `patient_resource`, `ref_to`.
 - An EHR's bundle refers to the patient by a literal `Patient/<portal id>` (`literal`) or by an
   identifier reference with the MRN system (`by_mrn`).
-- `observation`, `diagnostic_report` and `immunization` build the resources; `bundle` wraps
-  them (type collection, transaction or batch). Every id is a fresh uuid4, every MRN of
+- `observation`, `diagnostic_report` and `immunization` build the resources, `appointment` a
+  visit of the EHR's schedule (issue 12); `bundle` wraps them (type collection, transaction or
+  batch). Every id is a fresh uuid4, every MRN of
   `new_mrn` a fresh one, so that tests sharing a session's portal never collide.
 - `statuses` and `outcomes` read a batch-response; `validate_r4` validates a Bundle with the
-  `fhir.resources` package's R4B models (the same as R4 for Bundle, Patient, Immunization).
+  `fhir.resources` package's R4B models (the same as R4 for Bundle, Patient, Immunization and
+  Appointment; test_appointments.py validates what `appointment` builds with them).
 
 Not named fhir.py: a module of that name would hide the `fhir` package of fhir.resources.
 """
@@ -341,6 +343,76 @@ def immunization(patient: dict, vaccine: Vaccine, *, occurred: str, dose: int | 
         resource["performer"] = [{"actor": {"display": performer}}]
     if dose is not None:
         resource["protocolApplied"] = [{"doseNumberPositiveInt": dose}]
+    return _with_meta(resource, _meta(source, restricted, last_updated))
+
+
+APPOINTMENT_REASON = "http://snomed.info/sct"  # reasonCode's system (SNOMED CT)
+PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+APPOINTMENT_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0276"
+SERVICE_TYPE = "http://terminology.hl7.org/CodeSystem/service-type"
+
+
+def appointment(subject: dict, *, start: str, end: str | None = None, status: str = "booked",
+                clinic: str | None = None, location: str | None = None, provider: str | None = None,
+                type: str | None = None, type_coding: str | None = None, service_type: str | None = None,
+                description: str | None = None, instructions: str | None = None,
+                reason: str | None = None, comment: str | None = None, source: str | None = EHR_SOURCE,
+                restricted: str | None = None, last_updated: str | None = None, id: str | None = None) -> dict:
+    """A FHIR R4 Appointment of the EHR's schedule for `subject` (a reference: `literal`,
+    `by_mrn` or `ref_to`), as a participant whose actor is the Patient.
+
+    `start`/`end`: instants (end defaults to 30 minutes after start). `clinic` (a clinic id)
+    makes a Location participant `Location/<clinic id>`; `location` is a Location's display
+    (with `clinic`: the same participant's display, e.g. a building; alone: a participant of its
+    own, `Location/<the EHR's id>`, whose display may be a clinic's name). `provider`: the Practitioner's display.
+    `type`: appointmentType.text (with `type_coding`, a v2-0276 coding of that display and no
+    text); `service_type`: a serviceType's text; `description`: the Appointment's description.
+    `instructions`: patientInstruction. `reason` (a reasonCode's text and display) and
+    `comment` are what the portal must never keep or show. `restricted`: "R" or "V" in
+    meta.security; `last_updated`: meta.lastUpdated (a later one replaces the earlier)."""
+    participants: list[dict] = [{"actor": {**subject, "type": "Patient"} if "reference" not in subject else subject,
+                                 "required": "required", "status": "accepted"}]
+    if provider is not None:
+        participants.append({
+            "type": [{"coding": [{"system": PARTICIPATION, "code": "PPRF", "display": "primary performer"}]}],
+            "actor": {"reference": f"Practitioner/{new_id()}", "display": provider},
+            "required": "required", "status": "accepted"})
+    if clinic is not None:
+        actor = {"reference": f"Location/{clinic}"}
+        if location is not None:
+            actor["display"] = location
+        participants.append({"actor": actor, "required": "required", "status": "accepted"})
+    elif location is not None:  # the EHR's own Location id, which is no clinic id
+        participants.append({"actor": {"reference": f"Location/{new_id()}", "display": location},
+                             "required": "required", "status": "accepted"})
+    resource: dict = {
+        "resourceType": "Appointment",
+        "id": id or new_id(),
+        "status": status,
+        "start": start,
+        "end": end or _plus_minutes(start, 30),
+        "participant": participants,
+    }
+    if type_coding is not None:
+        resource["appointmentType"] = {"coding": [{"system": APPOINTMENT_TYPE, "code": type_coding,
+                                                   "display": type or type_coding}]}
+    elif type is not None:
+        resource["appointmentType"] = {"text": type}
+    if service_type is not None:
+        resource["serviceType"] = [{"text": service_type}]
+    if description is not None:
+        resource["description"] = description
+    if instructions is not None:
+        resource["patientInstruction"] = instructions
+    if reason is not None:
+        resource["reasonCode"] = [{"coding": [{"system": APPOINTMENT_REASON, "code": "29857009", "display": reason}],
+                                   "text": reason}]
+    if comment is not None:
+        resource["comment"] = comment
+    if status == "cancelled":
+        resource["cancelationReason"] = {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason",
+            "code": "pat", "display": "Patient"}]}
     return _with_meta(resource, _meta(source, restricted, last_updated))
 
 

@@ -25,6 +25,9 @@ class Kind:
     PHONE = "phone number"
     CONTACT = "emergency contact or pharmacy name"
     SEARCH = "patient search query"
+    # What issue 12's tests write about a visit: a request's reason, the office's notes and
+    # decline reasons, a visit's instructions and the reason or comment of an Appointment.
+    APPOINTMENT_TEXT = "appointment reason, note or instructions"
 
 
 class SecretRegistry:

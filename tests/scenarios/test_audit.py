@@ -7,6 +7,7 @@ the patient's clinic and admins read the audit by patient (GET /api/admin/patien
 The count test reads the audit store directly (`Portal.audit_records`), not through the API."""
 
 import base64
+import datetime as dt
 import json
 import re
 import subprocess
@@ -445,3 +446,127 @@ def test_a_replayed_create_is_audited(portal):
     assert again.status_code == 201 and again.json() == first.json(), describe(again)
     assert again.headers.get("idempotent-replayed") == "true"
     assert outcomes(portal, first.json()["id"], "patient.create") == [("allowed", None), ("replayed", None)]
+
+
+# ---------------------------------------------------------------- issue 12: appointments
+
+APPOINTMENT_ACTIONS = {"appointments.read", "appointment.calendar", "appointment-requests.read",
+                       "appointment-request.create", "appointment-request.cancel", "appointment-request.read",
+                       "appointment-queue.read", "appointment-request.schedule", "appointment-request.decline",
+                       "appointment-request.confirm", "appointment-request.note"}
+RHEUMATOLOGY = "pediatric-rheumatology"  # the queue of this test's clinic lists its patients only
+
+
+def test_the_appointment_actions_are_the_codes():
+    """Each audit action of the appointments contract is one of the code's."""
+    assert APPOINTMENT_ACTIONS - ACTIONS == set(), "appointment actions the code does not have"
+
+
+def test_every_appointments_operation_writes_exactly_one_audit_record(portal):
+    """Issue 12: each route of the appointments function writes one record of its action for
+    the patient concerned (the queue: one for each patient it lists), with no PHI; a read
+    denied to staff of another clinic is recorded as denied; an unknown request id records
+    nothing."""
+    from fhir_bundles import appointment
+
+    staff = portal.make_staff(clinics=(RHEUMATOLOGY,))
+    other = portal.make_staff(clinics=(ENDOCRINE,))
+    admin = portal.admin_token()
+    x = portal.make_patient(staff.auth, RHEUMATOLOGY)
+    y = portal.make_patient(staff.auth, RHEUMATOLOGY)
+    parent = portal.make_holder(x, "parent", staff.auth)
+    parent_y = portal.make_holder(y, "parent", staff.auth)
+    X, Y = x["id"], y["id"]
+    reason = SECRETS.add(Kind.APPOINTMENT_TEXT, "Knee swelling " + letters(10))
+    note = SECRETS.add(Kind.APPOINTMENT_TEXT, "Call the father " + letters(10))
+    phone = new_phone()
+    phi = _phi_of(x) | _phi_of(y) | {reason, note, phone, parent.email}
+    c = Counter(portal, [X, Y], phi)
+    get, post = portal.get, portal.post
+
+    start = (fhir.instant(fhir.moment(-20))).replace(hour=14, minute=0, second=0)
+    visit = appointment(fhir.literal(X), start=start.strftime("%Y-%m-%dT%H:%M:%SZ"), clinic=RHEUMATOLOGY,
+                        provider="Rosa Alvarez, MD", reason=reason)
+    b = fhir.bundle(visit)
+    assert fhir.statuses(portal.post_fhir(b), b) == ["201"]
+    [v] = get(patient_path(X, "appointments"), token=admin).json()["items"]
+
+    def body(**changes):
+        out = {"clinic": RHEUMATOLOGY, "kind": "new-problem", "reason": reason, "days": ["mon"], "times": ["morning"],
+               "earliest": (dt.date.today() + dt.timedelta(days=3)).isoformat(), "phone": phone}
+        out.update(changes)
+        return out
+
+    def create(account, pid):
+        return post(patient_path(pid, "appointment-requests"), token=account.auth, json=body(),
+                    headers={"Idempotency-Key": str(uuid.uuid4())})
+
+    c.run("GET appointments", lambda: get(patient_path(X, "appointments"), token=parent.auth), 200,
+          {X: (1, "appointments.read", "parent", "allowed")})
+    c.run("GET appointments (staff)", lambda: get(patient_path(X, "appointments"), token=staff.auth), 200,
+          {X: (1, "appointments.read", "staff", "allowed")})
+    c.run("GET calendar", lambda: get(patient_path(X, f"appointments/{v['id']}/calendar"), token=parent.auth), 200,
+          {X: (1, "appointment.calendar", "parent", "allowed")})
+    c.run("GET appointment-requests", lambda: get(patient_path(X, "appointment-requests"), token=parent.auth), 200,
+          {X: (1, "appointment-requests.read", "parent", "allowed")})
+    first = c.run("POST appointment-requests", lambda: create(parent, X), 201,
+                  {X: (1, "appointment-request.create", "parent", "allowed")}).json()
+    c.run("cancel", lambda: post(patient_path(X, f"appointment-requests/{first['id']}/cancel"), token=parent.auth,
+                                 json={}), 200, {X: (1, "appointment-request.cancel", "parent", "allowed")})
+    second = c.run("POST appointment-requests (again)", lambda: create(parent, X), 201,
+                   {X: (1, "appointment-request.create", "parent", "allowed")}).json()
+    c.run("POST appointment-requests (Y)", lambda: create(parent_y, Y), 201,
+          {Y: (1, "appointment-request.create", "parent", "allowed")})
+    c.run("the queue (two patients listed)",
+          lambda: get(f"/api/office/appointment-requests?clinic={RHEUMATOLOGY}", token=staff.auth), 200,
+          {X: (1, "appointment-queue.read", "staff", "allowed"), Y: (1, "appointment-queue.read", "staff", "allowed")})
+    c.run("the queue (admin, one clinic, one listed a page)",
+          lambda: get(f"/api/office/appointment-requests?clinic={RHEUMATOLOGY}&limit=1", token=admin), 200,
+          lambda r: {r.json()["items"][0]["patient"]["id"]: (1, "appointment-queue.read", "admin", "allowed")})
+    c.run("office request", lambda: get(f"/api/office/appointment-requests/{second['id']}", token=staff.auth), 200,
+          {X: (1, "appointment-request.read", "staff", "allowed")})
+    c.run("note", lambda: post(f"/api/office/appointment-requests/{second['id']}/notes", token=staff.auth,
+                               json={"text": note}), 201, {X: (1, "appointment-request.note", "staff", "allowed")})
+    later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=9)).replace(microsecond=0)
+    version = get(f"/api/office/appointment-requests/{second['id']}", token=admin).json()["version"]
+    scheduled = c.run("schedule", lambda: post(f"/api/office/appointment-requests/{second['id']}/schedule",
+                                               token=staff.auth, json={
+                                                   "start": later.isoformat(),
+                                                   "end": (later + dt.timedelta(minutes=30)).isoformat(),
+                                                   "version": version}), 200,
+                      {X: (1, "appointment-request.schedule", "staff", "allowed")}).json()
+    third = create(parent, X).json()
+    c.run("decline", lambda: post(f"/api/office/appointment-requests/{third['id']}/decline", token=admin,
+                                  json={"reason": note, "version": third["version"]}), 200,
+          {X: (1, "appointment-request.decline", "admin", "allowed")})
+    asked = c.run("cancel-request", lambda: post(
+        patient_path(X, f"appointments/{scheduled['appointment_id']}/cancel-request"), token=parent.auth, json={},
+        headers={"Idempotency-Key": str(uuid.uuid4())}), 201, {X: (1, None, "parent", "allowed")}).json()
+    c.run("confirm", lambda: post(f"/api/office/appointment-requests/{asked['id']}/confirm", token=staff.auth,
+                                  json={"version": asked["version"]}), 200,
+          {X: (1, "appointment-request.confirm", "staff", "allowed")})
+    c.run("denied read (staff of another clinic)", lambda: get(patient_path(X, "appointments"), token=other.auth),
+          404, {X: (1, "appointments.read", "staff", "denied")})
+    c.run("unknown request id", lambda: get(f"/api/office/appointment-requests/{uuid.uuid4()}", token=staff.auth),
+          404, {})
+    assert not c.problems, "\n".join(c.problems)
+
+
+def test_a_refused_cancel_and_a_replayed_create_of_a_request_are_audited_as_such(portal):
+    """A request created twice with one Idempotency-Key: allowed, then replayed. A cancel of a
+    request no longer requested (409): failed, with its status."""
+    family = portal.make_family()
+    pid = family.patient["id"]
+    body = {"clinic": CARDIOLOGY, "kind": "other", "reason": "A check-up before camp.", "days": ["tue"],
+            "times": ["afternoon"], "earliest": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+            "phone": new_phone()}
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    first = portal.post(patient_path(pid, "appointment-requests"), token=family.auth, json=body, headers=headers)
+    assert first.status_code == 201, describe(first)
+    again = portal.post(patient_path(pid, "appointment-requests"), token=family.auth, json=body, headers=headers)
+    assert again.status_code == 201 and again.headers.get("idempotent-replayed") == "true", describe(again)
+    assert outcomes(portal, pid, "appointment-request.create") == [("allowed", None), ("replayed", None)]
+    cancel = patient_path(pid, f"appointment-requests/{first.json()['id']}/cancel")
+    assert portal.post(cancel, token=family.auth, json={}).status_code == 200
+    assert_problem(portal.post(cancel, token=family.auth, json={}), 409)
+    assert outcomes(portal, pid, "appointment-request.cancel") == [("allowed", None), ("failed", 409)]

@@ -1,15 +1,17 @@
 """Issue 4's cost rule, on the AWS backend: reading a patient's demographics costs at most two
 DynamoDB reads (the access check included) plus the one audit write; issue 11's lab results
-one read more (their page, or a result's chart). Each answer's "answered"
+one read more (their page, or a result's chart); issue 12's visits and requests the same as
+results, and the office's queue one Query per clinic, never a Scan. Each answer's "answered"
 log line counts the DynamoDB calls of its request."""
 
+import datetime as dt
 import uuid
 
 import pytest
 
 import fhir_bundles as fhir
 
-from conftest import CARDIOLOGY, describe, patient_path
+from conftest import CARDIOLOGY, FAQ_CLINICS, describe, patient_path
 
 ROUTE = "/api/patients/{patient_id}/demographics"
 
@@ -80,3 +82,55 @@ def test_reading_lab_results_costs_the_access_check_one_query_and_the_audit_writ
     assert r.status_code == 200 and len(r.json()["history"]) == 3, describe(r)
     line = answered_line(portal, since, "GET", "/api/patients/{patient_id}/results/{result_id}")
     assert (line["dynamodb_reads"], line["dynamodb_writes"]) == (3, 1), line
+
+
+def test_reading_visits_and_requests_costs_as_much_as_lab_results(portal):
+    """Issue 12: a patient's visits, or their appointment requests, are the access check's two
+    reads and one Query, and the audit write."""
+    if portal.backend != "aws":
+        pytest.skip("counts DynamoDB calls: the AWS backend only")
+    family = portal.make_family()
+    pid = family.patient["id"]
+    sent = fhir.bundle(*(fhir.appointment(fhir.literal(pid), start=fhir.moment(-(i + 5))) for i in range(3)))
+    assert fhir.statuses(portal.post_fhir(sent), sent) == ["201"] * 3
+    r = portal.post(patient_path(pid, "appointment-requests"), token=family.auth, headers={"Idempotency-Key": str(uuid.uuid4())},
+                    json={"clinic": CARDIOLOGY, "kind": "other", "reason": "A check-up before camp.", "days": ["tue"],
+                          "times": ["morning"], "earliest": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+                          "phone": "617 555 0134"})
+    assert r.status_code == 201, describe(r)
+    for what in ("appointments", "appointment-requests"):
+        since = portal.log_offset()
+        r = portal.get(patient_path(pid, what), token=family.auth)
+        assert r.status_code == 200 and len(r.json()["items"]) >= 1, describe(r)
+        line = answered_line(portal, since, "GET", f"/api/patients/{{patient_id}}/{what}")
+        assert line["dynamodb_reads"] <= 3 and line["dynamodb_writes"] == 1, line
+
+
+def test_the_queue_reads_one_query_per_clinic_and_never_scans(portal):
+    """Issue 12: "The queue reads one DynamoDB Query per clinic (a clinic-and-status index, no
+    Scan)". Staff of one clinic with open requests, and staff of that clinic and one whose queue
+    is empty: the second costs exactly one read more. The admins' queue of every clinic makes
+    no Scan and at least one read per clinic."""
+    if portal.backend != "aws":
+        pytest.skip("counts DynamoDB calls: the AWS backend only")
+    busy, empty = "pediatric-nephrology", "pediatric-physical-med-rehab"  # no other test asks at these clinics
+    one = portal.make_staff(clinics=(busy,))
+    two = portal.make_staff(clinics=(busy, empty))
+    for _ in range(2):
+        family = portal.make_family(one.auth, busy)
+        r = portal.post(patient_path(family.patient["id"], "appointment-requests"), token=family.auth,
+                        headers={"Idempotency-Key": str(uuid.uuid4())},
+                        json={"clinic": busy, "kind": "follow-up", "reason": "Kidney follow-up.", "days": ["wed"],
+                              "times": ["morning"], "earliest": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+                              "phone": "617 555 0134"})
+        assert r.status_code == 201, describe(r)
+    lines = {}
+    for who, token in (("one", one.auth), ("two", two.auth), ("admin", portal.admin_token())):
+        since = portal.log_offset()
+        r = portal.get("/api/office/appointment-requests", token=token)
+        assert r.status_code == 200, describe(r)
+        lines[who] = answered_line(portal, since, "GET", "/api/office/appointment-requests")
+        assert "dynamodb:Scan" not in str(lines[who].get("sdk_calls")), lines[who]
+    assert [i["clinic"] for i in r.json()["items"]] != [], "the admins' queue is empty"
+    assert lines["two"]["dynamodb_reads"] == lines["one"]["dynamodb_reads"] + 1, (lines["one"], lines["two"])
+    assert lines["admin"]["dynamodb_reads"] >= len(FAQ_CLINICS), lines["admin"]

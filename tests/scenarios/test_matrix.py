@@ -1,4 +1,4 @@
-"""The authorization matrix (issue 4): every route of issues 2, 4 and 11, for every kind of
+"""The authorization matrix (issue 4): every route of issues 2, 4, 11 and 12, for every kind of
 caller, on a patient of the caller's own family or clinic ("own") and on a patient of another
 family ("other"). Each cell's expected answer is written once, in the tables below; the tests
 run every cell on both backends and fail once, listing every cell that differs.
@@ -19,6 +19,11 @@ other_family and staff_other; A for turned18. "other" is R for the first group, 
 P, R and A each have one lab result in one lab report (imported through POST /dev/fhir, the
 local run's way in, and not restricted); the single result and report rows ask for the
 target's own, so "other" cells ask for a real record of a patient the caller may not see.
+Issue 12: each also has a booked visit ahead (a FHIR Appointment) and an open appointment
+request (made by a family account of theirs before A turned 18). A cell that changes a request
+works on a fresh one where it can (made by P's guardian2 or R's other_family; a fresh booked
+visit too for a confirmation) and undoes what it may. The office rows' "own" and "other" are
+requests of the target patient; their unknown twin is an unknown request id.
 
 A cell is "own/other". In the search row, "200+" is a 200 that lists the target patient and
 "200-" a 200 that does not. Denials of a patient answer exactly what an unknown patient id
@@ -27,12 +32,13 @@ gets (checked for every "other" cell that is a 404), so nothing tells a patient 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 import pytest
@@ -40,7 +46,7 @@ import pytest
 import fhir_bundles as fhir
 from conftest import (
     PORTAL_BIN, CARDIOLOGY, ENDOCRINE, Account, describe, new_address, new_answer, new_email, new_password,
-    new_patient_body, new_pharmacy, new_username, patient_path, years_before,
+    new_patient_body, new_pharmacy, new_phone, new_username, patient_path, today_utc, years_before,
 )
 
 CALLERS = ("anonymous", "own", "guardian2", "other_family", "staff_same", "staff_other", "admin",
@@ -95,6 +101,33 @@ enable               401/401    403/403  403/403    403/403       204/404     20
 create staff         401/401    403/403  403/403    403/403       403/403     403/403      201/201    401/401   403/403
 """)
 
+# Issue 12: the appointments function's routes of a patient. Families may ask (the POSTs);
+# staff and admins read. Staff of another clinic get what an unknown patient gets (404) on
+# every one of them, as the issue's "Done when" says; staff and admins may not act as the family
+# (403) on a patient they may see.
+APPOINTMENTS = table("""
+route                  anonymous  own      guardian2  other_family  staff_same  staff_other  admin    disabled  turned18
+GET appointments       401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+GET calendar           401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+POST cancel-request    401/401    201/404  201/404    201/404       403/404     403/404      403/403  401/401   404/404
+GET appt requests      401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+POST appt request      401/401    201/404  201/404    201/404       403/404     403/404      403/403  401/401   404/404
+POST appt cancel       401/401    200/404  200/404    200/404       403/404     403/404      403/403  401/401   404/404
+""")
+
+# The office's appointment-request routes, on a request of the target patient (the queue: of
+# the target's clinic, clinic=). Families get 403; staff of another clinic the unknown
+# request's 404, and 403 for a queue of a clinic not theirs.
+OFFICE_APPOINTMENTS = table("""
+route                  anonymous  own      guardian2  other_family  staff_same  staff_other  admin    disabled  turned18
+appt queue             401/401    403/403  403/403    403/403       200/403     200/403      200/200  401/401   403/403
+appt office request    401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
+appt schedule          401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
+appt decline           401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
+appt confirm           401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
+appt note              401/401    403/403  403/403    403/403       201/404     201/404      201/201  401/401   403/403
+""")
+
 # Routes of the caller's own account: no patient, one cell per caller. Logout goes last.
 OWN_ACCOUNT = table("""
 route                    anonymous  own  guardian2  other_family  staff_same  staff_other  admin  disabled  turned18
@@ -146,6 +179,18 @@ ROUTE_OF = {
     "disable": "POST /api/admin/accounts/{username}/disable",
     "enable": "POST /api/admin/accounts/{username}/enable",
     "create staff": "POST /api/admin/staff",
+    "GET appointments": "GET /api/patients/{patient_id}/appointments",
+    "GET calendar": "GET /api/patients/{patient_id}/appointments/{appointment_id}/calendar",
+    "POST cancel-request": "POST /api/patients/{patient_id}/appointments/{appointment_id}/cancel-request",
+    "GET appt requests": "GET /api/patients/{patient_id}/appointment-requests",
+    "POST appt request": "POST /api/patients/{patient_id}/appointment-requests",
+    "POST appt cancel": "POST /api/patients/{patient_id}/appointment-requests/{request_id}/cancel",
+    "appt queue": "GET /api/office/appointment-requests",
+    "appt office request": "GET /api/office/appointment-requests/{request_id}",
+    "appt schedule": "POST /api/office/appointment-requests/{request_id}/schedule",
+    "appt decline": "POST /api/office/appointment-requests/{request_id}/decline",
+    "appt confirm": "POST /api/office/appointment-requests/{request_id}/confirm",
+    "appt note": "POST /api/office/appointment-requests/{request_id}/notes",
     "GET account": "GET /api/account",
     "GET security-questions": "GET /api/account/security-questions",
     "PUT security-questions": "PUT /api/account/security-questions",
@@ -165,7 +210,7 @@ def test_every_route_has_a_row():
     """The tables cover every route the code serves, and name none it does not."""
     out = subprocess.run([str(PORTAL_BIN), "--routes"], capture_output=True, text=True, check=True, timeout=60)
     served = {f"{r['method']} {r['path']}" for r in json.loads(out.stdout)}
-    rows = {**PATIENT_RECORDS, **OFFICE, **OWN_ACCOUNT}
+    rows = {**PATIENT_RECORDS, **OFFICE, **APPOINTMENTS, **OFFICE_APPOINTMENTS, **OWN_ACCOUNT}
     assert set(ROUTE_OF) == set(rows), "ROUTE_OF must name every row of the tables, and only those"
     covered = set(ROUTE_OF.values()) | {re.sub(r" \(.*\)$", "", route) for route in PUBLIC} | set(ELSEWHERE)
     assert served - covered == set(), "routes without a row in the authorization matrix"
@@ -187,6 +232,10 @@ class Target:
     unknown: bool = False
     result_id: str | None = None  # the patient's lab result
     report_id: str | None = None  # the patient's lab report
+    appointment_id: str | None = None  # the patient's booked visit ahead
+    request_id: str | None = None  # the patient's open appointment request
+    request_version: int | None = None
+    helper: str | None = None  # a caller that may make requests for the patient (a fresh one per cell)
 
     @property
     def id(self) -> str:
@@ -195,8 +244,7 @@ class Target:
     def as_unknown(self) -> "Target":
         """The same request aimed at a patient (or account) that does not exist."""
         nobody = Account(new_username("nobody"), new_email("nobody"))
-        return Target({**self.patient, "id": str(uuid.uuid4())}, nobody, self.linkee, self.relationship, True,
-                      self.result_id, self.report_id)
+        return replace(self, patient={**self.patient, "id": str(uuid.uuid4())}, finder=nobody, unknown=True)
 
 
 @dataclass
@@ -255,6 +303,43 @@ def give_lab_report(portal, patient_id: str) -> tuple[str, str]:
     return results[0]["id"], reports[0]["id"]
 
 
+_VISITS = iter(range(10_000))
+
+
+def give_visit(portal, patient_id: str) -> str:
+    """A booked visit ahead for the patient, through POST /dev/fhir, at a minute of its own; its
+    id, as the bootstrap admin reads it back."""
+    n = next(_VISITS)
+    start = (dt.datetime.now(dt.timezone.utc).replace(hour=13, minute=0, second=0, microsecond=0)
+             + dt.timedelta(days=20 + n // 60, minutes=n % 60))
+    sent = fhir.appointment(fhir.literal(patient_id), start=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            provider="Rosa Alvarez, MD")
+    b = fhir.bundle(sent)
+    r = portal.post_fhir(b)
+    assert fhir.statuses(r, b) == ["201"], describe(r)
+    found = [v["id"] for v in portal.patient_data(portal.admin_token(), patient_id, "appointments?limit=100")["items"]
+             if fhir.instant(v["start"]) == start]
+    assert len(found) == 1, f"the matrix patient's visit: {found}"
+    return found[0]
+
+
+def appointment_request_body(t: "Target") -> dict:
+    return {"clinic": t.patient["clinic"], "kind": "other", "reason": "A check-up before camp.",
+            "days": ["tue", "thu"], "times": ["afternoon"],
+            "earliest": (today_utc() + dt.timedelta(days=3)).isoformat(), "phone": new_phone()}
+
+
+def post_appointment_request(portal, token: str | None, t: "Target"):
+    return portal.post(patient_path(t.id, "appointment-requests"), token=token, json=appointment_request_body(t),
+                       headers={"Idempotency-Key": str(uuid.uuid4())})
+
+
+def give_request(portal, token: str, t: "Target") -> tuple[str, int]:
+    r = post_appointment_request(portal, token, t)
+    assert r.status_code == 201, describe(r)
+    return r.json()["id"], r.json()["version"]
+
+
 @pytest.fixture(scope="module")
 def world(portal) -> World:
     w = World(portal)
@@ -286,6 +371,13 @@ def world(portal) -> World:
     }
     for t in targets.values():
         t.result_id, t.report_id = give_lab_report(p, t.id)
+        t.appointment_id = give_visit(p, t.id)
+    # Issue 12: an open request of each, made by a family account of theirs (A's before the
+    # birthday below); the fresh ones of the cells are made by P's guardian2 and R's other_family.
+    for name, account in (("P", guardian2), ("R", other_family), ("A", turned18)):
+        t = targets[name]
+        t.request_id, t.request_version = give_request(p, account.auth, t)
+    targets["P"].helper, targets["R"].helper = "guardian2", "other_family"
     # Before the changes below, each of these callers acts for their child (so that the
     # table's 401s and 404s come from the disable and the birthday, not from bad set-up).
     for account, child in ((disabled, P), (turned18, A), (guardian2, P), (guardian2, second_child)):
@@ -420,6 +512,108 @@ CELLS = {
 }
 
 
+# Issue 12's cells.
+
+
+def _cancel_own_request(w: World, token: str | None, t: Target, rid: str) -> None:
+    r = w.portal.post(patient_path(t.id, f"appointment-requests/{rid}/cancel"), token=token, json={})
+    assert r.status_code == 200, f"undoing a request the cell made: {describe(r)}"
+
+
+def appt_calendar(w, c, t):
+    return w.portal.get(patient_path(t.id, f"appointments/{t.appointment_id}/calendar"), token=w.token(c))
+
+
+def appt_cancel_visit(w, c, t):
+    token = w.token(c)
+    r = w.portal.post(patient_path(t.id, f"appointments/{t.appointment_id}/cancel-request"), token=token, json={},
+                      headers={"Idempotency-Key": str(uuid.uuid4())})
+    if r.status_code == 201:
+        _cancel_own_request(w, token, t, r.json()["id"])
+    return r
+
+
+def appt_new_request(w, c, t):
+    token = w.token(c)
+    r = post_appointment_request(w.portal, token, t)
+    if r.status_code == 201:
+        _cancel_own_request(w, token, t, r.json()["id"])
+    return r
+
+
+def appt_cancel_request(w, c, t):
+    """The caller cancels a request it made itself for the target, when it may make one; else
+    the target's open request."""
+    token = w.token(c)
+    rid = t.request_id
+    if not t.unknown:
+        made = post_appointment_request(w.portal, token, t)
+        if made.status_code == 201:
+            rid = made.json()["id"]
+    return w.portal.post(patient_path(t.id, f"appointment-requests/{rid}/cancel"), token=token, json={})
+
+
+def _fresh_request(w: World, t: Target, kind: str = "new") -> tuple[str, int, str | None]:
+    """(request id, version, the helper's token) of a request to act on: a fresh one of the
+    target made by its helper (for kind "cancel": a cancellation request of a fresh visit), else
+    the target's open one, or an unknown id for an unknown target."""
+    if t.unknown:
+        return str(uuid.uuid4()), t.request_version or 0, None
+    if t.helper is None:
+        return t.request_id, t.request_version, None
+    token = w.token(w.callers[t.helper])
+    if kind == "cancel":
+        vid = give_visit(w.portal, t.id)
+        r = w.portal.post(patient_path(t.id, f"appointments/{vid}/cancel-request"), token=token, json={},
+                          headers={"Idempotency-Key": str(uuid.uuid4())})
+    else:
+        r = post_appointment_request(w.portal, token, t)
+    assert r.status_code == 201, describe(r)
+    return r.json()["id"], r.json()["version"], token
+
+
+def _office_act(action: str, body, kind: str = "new"):
+    def call(w: World, c: Caller, t: Target):
+        rid, version, helper = _fresh_request(w, t, kind)
+        r = w.portal.post(f"/api/office/appointment-requests/{rid}/{action}", token=w.token(c), json=body(version))
+        if helper is not None and r.status_code != 200:
+            _cancel_own_request(w, helper, t, rid)
+        return r
+    return call
+
+
+def appt_queue(w, c, t):
+    return w.portal.get(f"/api/office/appointment-requests?clinic={t.patient['clinic']}&limit=1", token=w.token(c))
+
+
+def appt_office_request(w, c, t):
+    rid = str(uuid.uuid4()) if t.unknown else t.request_id
+    return w.portal.get(f"/api/office/appointment-requests/{rid}", token=w.token(c))
+
+
+def appt_note(w, c, t):
+    rid = str(uuid.uuid4()) if t.unknown else t.request_id
+    return w.portal.post(f"/api/office/appointment-requests/{rid}/notes", token=w.token(c),
+                         json={"text": "Called back, no answer."})
+
+
+def _in_a_week(version: int) -> dict:
+    start = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=7)).replace(microsecond=0)
+    return {"start": start.isoformat(), "end": (start + dt.timedelta(minutes=30)).isoformat(), "version": version}
+
+
+CELLS.update({
+    "GET appointments": _patient_get("appointments"), "GET calendar": appt_calendar,
+    "POST cancel-request": appt_cancel_visit, "GET appt requests": _patient_get("appointment-requests"),
+    "POST appt request": appt_new_request, "POST appt cancel": appt_cancel_request,
+    "appt queue": appt_queue, "appt office request": appt_office_request,
+    "appt schedule": _office_act("schedule", _in_a_week),
+    "appt decline": _office_act("decline", lambda v: {"reason": "Please call the office.", "version": v}),
+    "appt confirm": _office_act("confirm", lambda v: {"version": v}, kind="cancel"),
+    "appt note": appt_note,
+})
+
+
 def observed(route: str, r, t: Target):
     if route == "search" and r.status_code == 200:
         return "200+" if t.id in {i["id"] for i in r.json()["items"]} else "200-"
@@ -457,6 +651,14 @@ def test_patient_records(world):
 
 def test_office_routes(world):
     report(run_targeted(world, OFFICE), "office")
+
+
+def test_appointment_routes(world):
+    report(run_targeted(world, APPOINTMENTS), "appointments")
+
+
+def test_appointment_office_routes(world):
+    report(run_targeted(world, OFFICE_APPOINTMENTS), "appointment office")
 
 
 def _public_call(w: World, route: str, token: str | None):

@@ -9,6 +9,7 @@ import * as securityQuestions from "./pages/account-security-questions.js";
 import * as adminImports from "./pages/admin-imports.js";
 import * as adminSecurityEvents from "./pages/admin-security-events.js";
 import * as adminStaff from "./pages/admin-staff.js";
+import * as appointments from "./pages/appointments.js";
 import * as firstSignIn from "./pages/first-sign-in.js";
 import * as forgotPassword from "./pages/forgot-password.js";
 import * as help from "./pages/help.js";
@@ -18,7 +19,9 @@ import * as labReports from "./pages/lab-reports.js";
 import * as labResult from "./pages/lab-result.js";
 import * as labResults from "./pages/lab-results.js";
 import * as medicalRecord from "./pages/medical-record.js";
+import * as newAppointment from "./pages/new-appointment.js";
 import * as officeAccounts from "./pages/office-accounts.js";
+import * as officeAppointments from "./pages/office-appointments.js";
 import * as officePatients from "./pages/office-patients.js";
 import * as officeRegister from "./pages/office-register.js";
 import * as resetPassword from "./pages/reset-password.js";
@@ -27,8 +30,9 @@ import * as welcome from "./pages/welcome.js";
 
 // access: "anyone"; "signed-out" (a signed-in visitor goes to the welcome page);
 // "signed-in"; "family" (signed in, not staff or admin: the pages of a child's record);
-// "record" (the Medical Record's pages: a family's, for the child it acts for, and the
-// office's, for the patient it opened in "Find a patient"); "office" (staff and admins);
+// "record" (the Medical Record's pages and Appointments: a family's, for the child it acts
+// for, and the office's, for the patient it opened in "Find a patient"); "office" (staff
+// and admins);
 // "admin".
 export const ROUTES = [
   { path: "/", access: "anyone", page: null },
@@ -48,23 +52,29 @@ export const ROUTES = [
   { path: "/medical-record/reports", access: "record", page: labReports },
   { path: "/medical-record/report", access: "record", page: labReport },
   { path: "/medical-record/immunizations", access: "record", page: immunizations },
+  { path: "/appointments", access: "record", page: appointments },
+  { path: "/appointments/new", access: "family", page: newAppointment },
   { path: "/help", access: "anyone", page: help },
   { path: "/office/register", access: "office", page: officeRegister },
   { path: "/office/patients", access: "office", page: officePatients },
   { path: "/office/accounts", access: "office", page: officeAccounts },
+  { path: "/office/appointments", access: "office", page: officeAppointments },
   { path: "/admin/staff", access: "admin", page: adminStaff },
   { path: "/admin/security-events", access: "admin", page: adminSecurityEvents },
   { path: "/admin/imports", access: "admin", page: adminImports },
 ];
 
-// The menu shows only what exists, and only what the signed-in role may use.
+// The menu shows only what exists, and only what the signed-in role may use; `count` names
+// a number shown beside the entry (the office's open appointment requests).
 export const MENU = [
   { href: "/sign-in", label: "Sign in", when: "signed-out" },
   { href: "/welcome", label: "Welcome", when: "signed-in" },
   { href: "/medical-record", label: "Medical Record", when: "family" },
+  { href: "/appointments", label: "Appointments", when: "family" },
   { href: "/office/register", label: "Register a patient", when: "office" },
   { href: "/office/patients", label: "Find a patient", when: "office" },
   { href: "/office/accounts", label: "Find an account", when: "office" },
+  { href: "/office/appointments", label: "Appointment requests", when: "office", count: "open-requests" },
   { href: "/admin/staff", label: "Staff accounts", when: "admin" },
   { href: "/admin/security-events", label: "Security events", when: "admin" },
   { href: "/admin/imports", label: "Imports", when: "admin" },

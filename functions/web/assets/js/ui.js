@@ -74,7 +74,8 @@ function idFor(name) {
  * A form of labelled fields; { group, fields } puts fields in a fieldset, { fields } without
  * a group side by side in a row, and either may end with `extra` elements (e.g. a button
  * that adds or removes a row). A field is { name, label, term (the label in a sentence),
- * type ("radios" and "checkboxes" take `options`), autocomplete, hint, rules,
+ * type ("radios" and "checkboxes" take `options`; "textarea" takes `maxlength`, shown as a
+ * counter, and `rows`), autocomplete, hint, rules, min and max (a date's or number's),
  * options: [{ value, label }], required (default true), value }; `name` is the API's field
  * name (`address.city`, `phones[0].number`), so the API's problems land on the right field.
  * `onSubmit(values)` may throw; what it throws is shown, unless `onError(error)` takes it
@@ -117,9 +118,12 @@ export function form({ fields, submit, onSubmit, onError }) {
 
   function show(error) {
     const c = error.field ? controls.get(error.field) : undefined;
-    // The API names a field by its JSON name; people know it by its label.
+    // The API names a field by its JSON name; people know it by its label. A sentence that
+    // starts with the name ("phone must be a phone number ...") has only that one replaced.
     const fromApi = error.status !== undefined;
-    const sentence = c && fromApi ? asSentence(error.message.split(error.field).join(c.term ?? c.label)) : error.message;
+    const words = c ? c.term ?? c.label : "";
+    const named = (m) => (m.startsWith(`${error.field} `) ? words + m.slice(error.field.length) : m.split(error.field).join(words));
+    const sentence = c && fromApi ? asSentence(named(error.message)) : error.message;
     alert.textContent = sentence;
     if (c) {
       c.error.textContent = sentence;
@@ -184,7 +188,21 @@ function field(f) {
     return { el: h("div", { class: "field" }, target), inputs, error, target };
   }
   let input;
-  if (f.options) {
+  let counter = null;
+  if (f.type === "textarea") {
+    // A counter of what is left, read with the field (not announced on every key).
+    counter = f.maxlength ? h("p", { class: "hint counter", id: `${id}-count` }) : null;
+    const by = [describedBy, counter && `${id}-count`].filter(Boolean).join(" ");
+    input = h("textarea", { id, name: f.name, rows: f.rows ?? 5, maxlength: f.maxlength, "aria-describedby": by, required: f.required !== false });
+    input.value = f.value ?? "";
+    if (counter) {
+      const count = () => {
+        counter.textContent = `${input.value.length} of ${f.maxlength.toLocaleString("en-US")} characters`;
+      };
+      input.addEventListener("input", count);
+      count();
+    }
+  } else if (f.options) {
     input = h("select", { id, name: f.name, "aria-describedby": describedBy, required: f.required !== false },
       h("option", { value: "" }, f.placeholder ?? "Choose one"),
       f.options.map((o) => h("option", { value: o.value, selected: o.value === f.value }, o.label)));
@@ -199,18 +217,21 @@ function field(f) {
       "aria-describedby": describedBy,
       required: f.required !== false,
       value: f.value,
+      min: f.min,
+      max: f.max,
     });
   }
   const label = h("label", { for: id }, f.label, f.required === false ? " (optional)" : "");
-  return { el: h("div", { class: "field" }, label, hint, rules, input, error), input, error, target: input };
+  return { el: h("div", { class: "field" }, label, hint, rules, input, counter, error), input, error, target: input };
 }
 
 /** Asks before something that cannot be undone: a modal dialog with `text`, the button
- * `yes` and "Cancel". Resolves to true when `yes` is chosen; Escape cancels. */
-export function confirmDialog(text, yes) {
+ * `yes` and `no` ("Cancel", or words that cannot be mistaken for `yes` where `yes` itself
+ * cancels something). Resolves to true when `yes` is chosen; Escape says no. */
+export function confirmDialog(text, yes, no = "Cancel") {
   return new Promise((resolve) => {
     const id = `confirm-${crypto.randomUUID()}`;
-    const cancel = h("button", { type: "button" }, "Cancel");
+    const cancel = h("button", { type: "button" }, no);
     const ok = h("button", { type: "button", class: "danger" }, yes);
     const dialog = h("dialog", { "aria-labelledby": id },
       h("p", { id, class: "dialog-text" }, text),

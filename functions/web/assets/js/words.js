@@ -53,6 +53,17 @@ export const ACTIONS = {
   "report.read": "Viewed a lab diagnostic report",
   "immunizations.read": "Viewed immunization records",
   "immunizations.export": "Downloaded immunization records (FHIR)",
+  "appointments.read": "Viewed appointments",
+  "appointment.calendar": "Downloaded a visit for a calendar",
+  "appointment-requests.read": "Viewed appointment requests",
+  "appointment-request.create": "Sent an appointment request",
+  "appointment-request.cancel": "Cancelled an appointment request",
+  "appointment-request.read": "Opened an appointment request",
+  "appointment-queue.read": "Saw the request in the office's appointment requests",
+  "appointment-request.schedule": "Scheduled a requested appointment",
+  "appointment-request.decline": "Declined an appointment request",
+  "appointment-request.confirm": "Confirmed a request to cancel a visit",
+  "appointment-request.note": "Added an internal note to an appointment request",
 };
 
 // What became of it: done; refused access; let in but not done (a stale save, a field the
@@ -122,6 +133,47 @@ export const WHO = {
   staff: "Clinic office staff",
   admin: "Hospital portal administrator",
 };
+
+// Appointments: a visit's status in the hospital's schedule (FHIR Appointment.status, as
+// the portal keeps it).
+export const VISIT_STATUSES = {
+  booked: "Booked",
+  arrived: "Checked in",
+  fulfilled: "Attended",
+  cancelled: "Cancelled",
+  noshow: "Missed",
+};
+
+// What an appointment request asks for. "cancel" is a family's request to cancel a booked
+// visit ("Ask to cancel"); the others are "New Appointment"'s choices.
+export const REQUEST_KINDS = {
+  "new-problem": "New problem",
+  "follow-up": "Follow-up",
+  other: "Other",
+  cancel: "Cancel a visit",
+};
+
+// Where a request stands.
+export const REQUEST_STATUSES = {
+  requested: "Requested",
+  scheduled: "Scheduled",
+  declined: "Declined",
+  cancelled: "Cancelled",
+  confirmed: "Cancellation confirmed",
+};
+
+// The days of the week and times of day a request says suit the family.
+export const DAYS = {
+  mon: "Monday",
+  tue: "Tuesday",
+  wed: "Wednesday",
+  thu: "Thursday",
+  fri: "Friday",
+  sat: "Saturday",
+  sun: "Sunday",
+};
+
+export const TIMES_OF_DAY = { morning: "Morning", afternoon: "Afternoon" };
 
 /** The words as a form field's options. */
 export function options(words) {

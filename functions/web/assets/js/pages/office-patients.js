@@ -2,8 +2,8 @@
 // birth or MRN (the query travels in the request body, never in an address), then see and
 // correct the patient's Pt Demographics (names and date of birth too), see the Additional
 // information, the latest lab results and the immunizations (the family's Medical Record
-// pages open from here for this patient), link a family's account to the patient, and read
-// the audit trail. The patient being looked at is kept for the tab by id
+// and Appointments pages open from here for this patient), link a family's account to the
+// patient, and read the audit trail. The patient being looked at is kept for the tab by id
 // (`session.officePatientId`).
 
 import { api, clinicNames } from "../api.js";
@@ -180,6 +180,9 @@ async function showPatient(id, clinic = null) {
       h("h2", { id: "vaccines-h" }, "Immunizations"),
       vaccines,
       h("p", {}, link("/medical-record/immunizations", "Immunization Records"), ": print the record or download it (FHIR).")),
+    h("section", { class: "card", "aria-labelledby": "appointments-h" },
+      h("h2", { id: "appointments-h" }, "Appointments"),
+      h("p", {}, link("/appointments", "Visits and requests"), ": the patient's upcoming and past visits and the family's appointment requests.")),
     h("section", { class: "card", "aria-labelledby": "link-h" },
       h("h2", { id: "link-h" }, "Link an account to this patient"),
       h("p", {}, "A parent or guardian with several children keeps one sign-in: link their account to this patient too. To unlink, use ", link("/office/accounts", "Find an account"), "."),

@@ -1,7 +1,10 @@
 // The welcome page after sign-in: whose records this account holds (and, for several
-// children, which one the family is acting for), the child's "Latest lab results", and the
-// portal's menu for the role. Only what exists is offered.
+// children, which one the family is acting for), the child's next visit (when there is
+// one) and "Latest lab results", and the portal's menu for the role. Only what exists is
+// offered.
 
+import { clinicNames } from "../api.js";
+import { nextVisit } from "../appointments.js";
 import { latestResults } from "../labs.js";
 import { pickerCard, possessive } from "../patient.js";
 import * as session from "../session.js";
@@ -20,6 +23,7 @@ export function show({ go, flash }) {
     tiles.push(tile("/office/register", "Register a patient", "Register a patient and create the family's portal account."));
     tiles.push(tile("/office/patients", "Find a patient", "Search by name, date of birth or MRN; Pt Demographics, linked accounts, audit trail."));
     tiles.push(tile("/office/accounts", "Find an account", "Resend login information, change a username, disable or enable, unlink a patient."));
+    tiles.push(tile("/office/appointments", "Appointment requests", "The families' requests for a visit: schedule, decline, add internal notes."));
   }
   if (session.isAdmin()) {
     tiles.push(tile("/admin/staff", "Staff accounts", "Create office staff and admin accounts."));
@@ -28,6 +32,7 @@ export function show({ go, flash }) {
   if (chosen) {
     const whose = possessive(chosen.given_name);
     tiles.push(tile("/medical-record", "Medical Record", `${whose} lab results, Lab Diagnostic Reports and Immunization Records.`));
+    tiles.push(tile("/appointments", "Appointments", `${whose} upcoming visits and your requests; New Appointment.`));
     tiles.push(tile("/account/demographics", "Pt Demographics", `${whose} address, phone numbers and email.`));
     tiles.push(tile("/account/additional-info", "Additional information", `${whose} emergency contacts and pharmacy.`));
   }
@@ -45,6 +50,8 @@ export function show({ go, flash }) {
     flash ? notice(flash) : null,
     patients,
     // For the child the family acts for; with several and none chosen yet, the picker asks.
+    // The next visit shows only when there is one.
+    chosen && !session.isStaff() ? nextVisit({ id: chosen.id }, clinicNames()) : null,
     chosen && !session.isStaff() ? latestResults({ id: chosen.id, name: chosen.given_name }) : null,
     h("nav", { "aria-label": "What you can do" }, h("ul", { class: "menu-tiles" }, tiles)),
   );
