@@ -47,11 +47,3 @@ fn no_visit() -> Problem {
 fn no_request() -> Problem {
     Problem::not_found("No appointment request with this id.")
 }
-
-/// The family is told, once the office has answered or the schedule changed; a mail
-/// failure never undoes what was done.
-async fn tell_family(app: &App, patient: &portal::domain::PatientId, confidential: bool) {
-    if let Err(e) = portal::records::notify::new_information(app, patient, !confidential).await {
-        tracing::warn!(error = %e, "new-information emails not sent");
-    }
-}

@@ -3,112 +3,52 @@
 //! the version the office saw, so of two people acting on one request at once one wins and
 //! the other is told (409) to look again.
 
-use crate::{no_request, tell_family};
+use crate::no_request;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, RequestExt, Response};
-use portal::access::office::Scope;
-use portal::access::{self, Grant, Who};
-use portal::domain::{Clinic, Line, PatientId, RecordId, RequestId, RequestKind, RequestStatus, Text, VisitStatus, When};
-use portal::http::{json, json_response, Caller, Paging};
+use lambda_http::{Body, Request, Response};
+use portal::access::{office, Grant};
+use portal::domain::{Line, PatientId, RecordId, RequestId, RequestKind, RequestStatus, Text, VisitStatus, When};
+use portal::http::{json, json_response, Caller};
 use portal::ports::{Condition, PortError};
-use portal::store::appointments::{self as store, Note, Request as Asked, NOTE_MAX, REASON_MAX};
-use portal::store::audit::{self, Action};
-use portal::store::patients::{self, Patient};
+use portal::store::appointments::{self as store, Request as Asked, REASON_MAX};
+use portal::store::audit::Action;
+use portal::store::notes::{Note, NOTE_MAX};
+use portal::store::patients;
 use portal::store::records::{self as records, Kind, Visit};
-use portal::store::{accounts, now, now_precise};
-use portal::{App, Problem};
+use portal::store::{now, now_precise};
+use portal::{queue, App, Problem};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// A request as the office sees it: with whose it is and how long it has waited.
-fn item(r: &Asked, p: &Patient, now: i64) -> Value {
-    let created = OffsetDateTime::parse(&r.created, &Rfc3339).map(|t| t.unix_timestamp()).unwrap_or(now);
-    let mut v = json!(r);
-    if let Value::Object(map) = &mut v {
-        map.insert("patient".into(), json!({ "id": p.id, "given_name": p.given_name, "family_name": p.family_name, "birth_date": p.birth_date }));
-        map.insert("age_days".into(), json!((now - created).max(0) / 86_400));
-    }
-    v
-}
-
 pub async fn queue(app: &App, caller: &Caller, req: &Request) -> Result<Response<Body>, Problem> {
-    let scope = Scope::of(app, caller).await?;
-    let query = req.query_string_parameters_ref();
-    let get = |name: &str| query.and_then(|q| q.first(name));
-    let status = match get("status") {
-        None => RequestStatus::Requested,
-        Some(s) => RequestStatus::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| Problem::invalid("status", "status must be requested, scheduled, declined, cancelled or confirmed."))?,
-    };
-    let clinics = match get("clinic") {
-        None => scope.clinics(),
-        Some(c) => {
-            let clinic = Clinic::parse(c).map_err(|why| Problem::invalid("clinic", format!("clinic {why}.")))?;
-            if !scope.covers(clinic.id) {
-                return Err(Problem::forbidden_because("This clinic is not one of yours."));
-            }
-            vec![clinic.id]
-        }
-    };
-    let paging = Paging::from_query(req, 50, 100)?;
-    if paging.after.as_deref().is_some_and(|a| !store::is_queue_cursor(a)) {
-        return Err(Problem::invalid("cursor", "cursor is not one this portal gave out."));
-    }
+    let status = queue::param(req, "status", RequestStatus::ALL, RequestStatus::as_str, RequestStatus::Requested)?;
     let table = app.table.as_ref();
-    // One Query per clinic, merged in time order as a search is.
-    let mut read: Vec<(String, Asked)> = Vec::new();
-    for clinic in clinics {
-        read.extend(store::queue(table, clinic, status, paging.after.as_deref(), paging.limit + 1).await?);
-    }
-    read.sort_by(|a, b| a.0.cmp(&b.0));
-    read.truncate(paging.limit + 1);
-    let mut ids: Vec<PatientId> = read.iter().take(paging.limit).map(|(_, r)| r.patient_id).collect();
-    ids.sort_by_key(|id| id.to_string());
-    ids.dedup();
-    let found: HashMap<PatientId, Patient> = patients::get_many(table, &ids).await?.into_iter().map(|p| (p.id, p)).collect();
-    // A patient who has moved to a clinic the caller does not serve leaves their queue.
-    let reads: Vec<_> = found.values().filter_map(|p| scope.acting(&p.clinic).map(|a| (a, p.id))).collect();
-    audit::record_many(app.audit.as_ref(), caller, &reads, Action::AppointmentQueueRead).await?;
-    let now = now();
-    let page = paging.answer_with(read, |r| found.get(&r.patient_id).filter(|p| scope.covers(&p.clinic)).map(|p| item(&r, p, now)));
-    Ok(json_response(StatusCode::OK, &page))
+    queue::page(app, caller, req, Action::AppointmentQueueRead, |clinic, after, limit| async move {
+        store::queue(table, clinic, status, after.as_deref(), limit).await
+    })
+    .await
 }
 
 /// Opening one request: an audited read of the patient, with the office's notes.
 pub async fn open(app: &App, caller: &Caller, request: Option<RequestId>) -> Result<Response<Body>, Problem> {
-    if !caller.is_office() {
-        return Err(Problem::forbidden());
-    }
+    office::only(app, caller).await?;
     let found = match request {
         Some(id) => store::get_with_notes(app.table.as_ref(), &id).await?,
         None => None,
     };
     let (r, notes) = found.ok_or_else(no_request)?;
-    let grant = access::patient(app, caller, &r.patient_id.to_string(), Who::Office, Action::AppointmentRequestRead).await.map_err(unknown)?;
-    let mut v = item(&r, &grant.patient, now());
+    let grant = office::read_found(app, caller, &r.patient_id, Action::AppointmentRequestRead, no_request()).await?;
+    let mut v = queue::shown(&r, &grant.patient, now());
     if let Value::Object(map) = &mut v {
         map.insert("notes".into(), json!(notes));
     }
     Ok(json_response(StatusCode::OK, &v))
 }
 
-/// A patient the caller may not act for reads as an unknown request.
-fn unknown(p: Problem) -> Problem {
-    if p == access::no_patient() {
-        no_request()
-    } else {
-        p
-    }
-}
-
 /// An answer to a request: 403 for families before anything is read; the request, then
-/// the access check with `with` (an item of the patient's read with it); `work` on the
+/// the access check with `with` (a visit of the patient's read with it); `work` on the
 /// request as it stands.
 async fn answer(
     app: &App,
@@ -118,9 +58,7 @@ async fn answer(
     with: Option<RecordId>,
     work: impl AsyncFnOnce(&Grant, Asked) -> Result<Response<Body>, Problem>,
 ) -> Result<Response<Body>, Problem> {
-    if !caller.is_office() {
-        return Err(Problem::forbidden());
-    }
+    office::only(app, caller).await?;
     let current = match request {
         Some(id) => store::get(app.table.as_ref(), &id).await?,
         None => None,
@@ -128,9 +66,8 @@ async fn answer(
     let current = current.ok_or_else(no_request)?;
     let key = with.map(|v| move |p: &PatientId| Kind::Appointment.key(p, &v));
     let also = key.as_ref().map(|k| k as patients::Also<'_>);
-    access::change(app, caller, &current.patient_id.to_string(), Who::Office, action, also, async |grant| work(grant, current).await)
-        .await
-        .map_err(unknown)
+    let patient = current.patient_id;
+    office::change_found(app, caller, &patient, action, also, no_request(), async |grant| work(grant, current).await).await
 }
 
 /// The office may answer only a request still waiting, as it last saw it.
@@ -153,7 +90,7 @@ async fn record(app: &App, current: &Asked, mut next: Asked, also: Vec<portal::p
         Err(PortError::Conflict) => return Err(changed()),
         Err(e) => return Err(e.into()),
     }
-    tell_family(app, &next.patient_id, next.confidential).await;
+    portal::records::notify::tell(app, &next.patient_id, next.confidential).await;
     Ok(json_response(StatusCode::OK, &next))
 }
 
@@ -288,11 +225,9 @@ struct NewNote {
 /// An internal note on a request, for the office only.
 pub async fn note(app: &App, caller: &Caller, request: Option<RequestId>, req: &Request) -> Result<Response<Body>, Problem> {
     let body: NewNote = json(req)?;
-    answer(app, caller, request, Action::AppointmentRequestNote, None, async |_, current| {
-        let table = app.table.as_ref();
-        let author = accounts::get_account_only(table, &caller.sub).await?.map(|a| a.username.to_string()).unwrap_or_default();
-        let note = Note { text: body.text.clone(), author, at: now_precise() };
-        store::add_note(table, &current.id, &note).await?;
+    answer(app, caller, request, Action::AppointmentRequestNote, None, async |grant, current| {
+        let note = Note::new(body.text.clone(), grant.account.username.to_string());
+        store::add_note(app.table.as_ref(), &current.id, &note).await?;
         Ok(json_response(StatusCode::CREATED, &note))
     })
     .await

@@ -4,10 +4,8 @@
 use crate::{no_request, visits};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use portal::access::{self, Grant, Who};
-use portal::domain::{
-    Acting, Choices, Day, PatientId, PhoneNumber, RecordId, Relationship, RequestId, RequestKind, RequestStatus, Text, TimeOfDay, VisitStatus, When,
-};
+use portal::access::{self, Who};
+use portal::domain::{Choices, Day, PatientId, PhoneNumber, RecordId, RequestId, RequestKind, RequestStatus, Text, TimeOfDay, VisitStatus, When};
 use portal::http::{idempotency_key, json, json_response, Caller, Paging};
 use portal::ports::PortError;
 use portal::store::appointments::{self as store, Request as Asked, REASON_MAX};
@@ -48,19 +46,6 @@ fn earliest(raw: &str) -> Result<When, Problem> {
     When::parse(raw).map_err(|_| bad())
 }
 
-/// Only the patient may keep a request from their parents and guardians.
-fn may_mark(grant: &Grant, confidential: bool) -> Result<(), Problem> {
-    if confidential && grant.acting != Acting::Holder(Relationship::Own) {
-        return Err(Problem::forbidden_field("confidential", "Only the patient's own account can mark a request confidential."));
-    }
-    Ok(())
-}
-
-/// What `Idempotency-Key` compares: the body and the patient it is for.
-fn fingerprint(id: &str, req: &Request) -> Vec<u8> {
-    [id.to_ascii_lowercase().as_bytes(), b"\x1f", req.body().as_ref()].concat()
-}
-
 pub async fn create(app: &App, caller: &Caller, id: &str, req: &Request) -> Result<Response<Body>, Problem> {
     let body: New = json(req)?;
     if body.kind == RequestKind::Cancel {
@@ -72,8 +57,8 @@ pub async fn create(app: &App, caller: &Caller, id: &str, req: &Request) -> Resu
         if body.clinic != grant.patient.clinic {
             return Err(Problem::invalid("clinic", "clinic must be one of the patient's clinics."));
         }
-        may_mark(grant, body.confidential)?;
-        idempotency::once(app.table.as_ref(), &caller.sub, idem, &fingerprint(id, req), || async {
+        grant.may_mark(body.confidential)?;
+        idempotency::once(app.table.as_ref(), &caller.sub, idem, &idempotency::fingerprint(id, req.body()), || async {
             let asked = Asked {
                 reason: Some(body.reason.clone()),
                 days: body.days.clone().into(),
@@ -107,7 +92,7 @@ pub async fn cancel_visit(app: &App, caller: &Caller, id: &str, visit: Option<Re
         if v.status != VisitStatus::Booked || v.ended(now()) {
             return Err(Problem::conflict("Only a booked visit that is still to come can be cancelled."));
         }
-        idempotency::once(app.table.as_ref(), &caller.sub, idem, &fingerprint(id, req), || async {
+        idempotency::once(app.table.as_ref(), &caller.sub, idem, &idempotency::fingerprint(id, req.body()), || async {
             let waiting = store::all_of_patient(app.table.as_ref(), &grant.patient.id).await?;
             if waiting.iter().any(|r| r.kind == RequestKind::Cancel && r.status == RequestStatus::Requested && r.appointment_id == Some(v.id)) {
                 return Err(Problem::conflict("A request to cancel this visit is already waiting for the office."));

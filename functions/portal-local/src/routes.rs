@@ -16,6 +16,7 @@ pub async fn handle(function: Function, app: &App, req: Request) -> Response<Bod
         Function::Profile => profile::handle(app, req).await,
         Function::Records => records::handle(app, req).await,
         Function::Appointments => appointments::handle(app, req).await,
+        Function::Messages => messages::handle(app, req).await,
     }
 }
 

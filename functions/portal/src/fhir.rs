@@ -15,6 +15,7 @@ pub const INTERPRETATION: &str = "http://terminology.hl7.org/CodeSystem/v3-Obser
 pub const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
 pub const LOINC: &str = "http://loinc.org";
 pub const CVX: &str = "http://hl7.org/fhir/sid/cvx";
+pub const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
 pub const DIAGNOSTIC_SERVICE: &str = "http://terminology.hl7.org/CodeSystem/v2-0074";
 
 #[derive(Debug, Deserialize)]
@@ -215,6 +216,33 @@ pub struct ImmunizationPerformer {
 pub struct ProtocolApplied {
     pub dose_number_positive_int: Option<u32>,
     pub dose_number_string: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MedicationRequest {
+    pub status: String,
+    #[serde(default)]
+    pub meta: Meta,
+    pub medication_codeable_concept: Option<CodeableConcept>,
+    pub medication_reference: Option<Reference>,
+    pub subject: Option<Reference>,
+    pub authored_on: Option<String>,
+    pub requester: Option<Reference>,
+    #[serde(default)]
+    pub dosage_instruction: Vec<Dosage>,
+    pub dispense_request: Option<DispenseRequest>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct Dosage {
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DispenseRequest {
+    pub number_of_repeats_allowed: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]

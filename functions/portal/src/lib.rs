@@ -13,6 +13,7 @@ pub mod messages;
 pub mod onboarding;
 pub mod ports;
 pub mod problem;
+pub mod queue;
 pub mod records;
 pub mod routes;
 pub mod store;

@@ -102,6 +102,11 @@ pub trait Table: Send + Sync {
     async fn query(&self, pk: &str, sk_prefix: &str) -> PortResult<Vec<Item>>;
     /// One page of partition `pk`, in sort-key order (or reversed when `newest_first`).
     async fn page(&self, pk: &str, page: PageOf<'_>) -> PortResult<Vec<Item>>;
+    /// How many items partition `pk` holds (a queue's length for a menu), without reading
+    /// them where the store can.
+    async fn count(&self, pk: &str) -> PortResult<usize> {
+        Ok(self.query(pk, "").await?.len())
+    }
     /// All writes happen, or none. At most 25.
     async fn write(&self, writes: Vec<Write>) -> PortResult<()>;
 }

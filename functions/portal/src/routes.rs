@@ -111,8 +111,8 @@ functions! {
         AccessLog: GET "/api/patients/{patient_id}/access-log" Jwt,
     }
 
-    /// The Medical Record: lab results, lab diagnostic reports and immunizations, as the
-    /// hospital's systems sent them (see `records`).
+    /// The Medical Record: lab results, lab diagnostic reports, immunizations and
+    /// medications, as the hospital's systems sent them (see `records`).
     Records = records "records" {
         Results: GET "/api/patients/{patient_id}/results" Jwt,
         Result: GET "/api/patients/{patient_id}/results/{result_id}" Jwt,
@@ -120,6 +120,7 @@ functions! {
         Report: GET "/api/patients/{patient_id}/reports/{report_id}" Jwt,
         Immunizations: GET "/api/patients/{patient_id}/immunizations" Jwt,
         ImmunizationsFhir: GET "/api/patients/{patient_id}/immunizations/fhir" Jwt,
+        Medications: GET "/api/patients/{patient_id}/medications" Jwt,
     }
 
     /// Appointments: visits from the hospital's schedule, the family's "New Appointment"
@@ -137,6 +138,23 @@ functions! {
         Decline: POST "/api/office/appointment-requests/{request_id}/decline" Jwt,
         Confirm: POST "/api/office/appointment-requests/{request_id}/confirm" Jwt,
         Note: POST "/api/office/appointment-requests/{request_id}/notes" Jwt,
+    }
+
+    /// "Messages": conversations with the clinic office and "Refill medications", with the
+    /// office's inbox of both (see `messages`).
+    Messages = messages "messages" {
+        Conversations: GET "/api/patients/{patient_id}/conversations" Jwt,
+        NewConversation: POST "/api/patients/{patient_id}/conversations" Jwt,
+        Conversation: GET "/api/patients/{patient_id}/conversations/{conversation_id}" Jwt,
+        Reply: POST "/api/patients/{patient_id}/conversations/{conversation_id}/messages" Jwt,
+        RefillRequests: GET "/api/patients/{patient_id}/refill-requests" Jwt,
+        NewRefillRequest: POST "/api/patients/{patient_id}/refill-requests" Jwt,
+        Inbox: GET "/api/office/inbox" Jwt,
+        Counts: GET "/api/office/counts" Jwt,
+        Take: POST "/api/office/conversations/{conversation_id}/take" Jwt,
+        Close: POST "/api/office/conversations/{conversation_id}/close" Jwt,
+        ConversationNote: POST "/api/office/conversations/{conversation_id}/notes" Jwt,
+        AnswerRefill: POST "/api/office/refill-requests/{request_id}/answer" Jwt,
     }
 }
 

@@ -29,6 +29,10 @@ struct Demographics {
     /// Must be sent, `null` for none, like `address`.
     #[serde(deserialize_with = "portal::http::nullable")]
     email: Option<EmailAddress>,
+    /// The patient's clinic, shown (its office answers the family's requests); a PUT may
+    /// send it back unchanged or leave it out, and no one changes it here.
+    #[serde(default)]
+    clinic: Option<String>,
     #[serde(deserialize_with = "portal::http::whole_number")]
     version: u64,
 }
@@ -43,6 +47,7 @@ impl From<&Patient> for Demographics {
             address: p.address.clone(),
             phones: p.phones.clone(),
             email: p.email.clone(),
+            clinic: Some(p.clinic.clone()),
             version: p.version,
         }
     }
@@ -61,6 +66,9 @@ pub async fn put(app: &portal::App, caller: &Caller, id: &str, req: &Request) ->
     }
     access::change(app, caller, id, Who::Anyone, Action::DemographicsUpdate, None, async |grant| {
         let current = &grant.patient;
+        if body.clinic.as_ref().is_some_and(|c| *c != current.clinic) {
+            return Err(Problem::forbidden_field("clinic", "clinic is not changed here."));
+        }
         if grant.acting.is_family() {
             let office_only = [
                 ("given_name", body.given_name != current.given_name),

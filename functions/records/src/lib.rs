@@ -1,10 +1,11 @@
 //! The `records` function: the Medical Record as families, the office and admins read it.
-//! "Latest lab results" and "View all results", "Lab Diagnostic Reports", and "Immunization
-//! Records" with their FHIR download. Records arrive from the hospital's systems through
+//! "Latest lab results" and "View all results", "Lab Diagnostic Reports", "Immunization
+//! Records" with their FHIR download, and "Medications". Records arrive from the hospital's systems through
 //! `portal::records`; this function only reads them. Every route asks `access` first (which
 //! writes the audit record), and shows each record only when `Grant::sees` it.
 
 mod immunizations;
+mod medications;
 mod reports;
 mod results;
 
@@ -29,6 +30,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             Endpoint::Report => reports::one(app, &caller, id, record_id(param("report_id"))).await,
             Endpoint::Immunizations => immunizations::list(app, &caller, id).await,
             Endpoint::ImmunizationsFhir => immunizations::fhir(app, &caller, id).await,
+            Endpoint::Medications => medications::list(app, &caller, id).await,
         }
     })
     .await

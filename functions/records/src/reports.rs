@@ -41,7 +41,7 @@ pub async fn list(app: &App, caller: &Caller, id: &str, paging: Paging) -> Resul
     // A report counts the results that are there to open: one read for the whole page, so
     // a result withdrawn since (entered in error) or hidden from the reader is not counted.
     let listed: Vec<RecordId> = read.iter().flat_map(|(_, r)| &r.results).filter(|x| grant.sees(*x)).map(|x| x.id).collect();
-    let present = grant.visible(store::results(app.table.as_ref(), &grant.patient.id, &listed).await?);
+    let present = grant.visible(store::by_ids::<LabResult>(app.table.as_ref(), &grant.patient.id, Kind::Result, &listed).await?);
     let page = paging.answer_with(read, |r| {
         let listed = Listed {
             id: r.id,
@@ -59,7 +59,7 @@ pub async fn one(app: &App, caller: &Caller, id: &str, report: Option<RecordId>)
     let grant = crate::one(app, caller, id, Action::ReportRead, Kind::Report, report).await?;
     let r: Report = shown(&grant, store::one_in(Kind::Report, grant.items.clone())?)?;
     let ids: Vec<RecordId> = r.results.iter().filter(|x| grant.sees(*x)).map(|x| x.id).collect();
-    let mut results: Vec<LabResult> = grant.visible(store::results(app.table.as_ref(), &grant.patient.id, &ids).await?);
+    let mut results: Vec<LabResult> = grant.visible(store::by_ids(app.table.as_ref(), &grant.patient.id, Kind::Result, &ids).await?);
     // In the report's order.
     results.sort_by_key(|x| ids.iter().position(|id| *id == x.id));
     let detail = Detail {

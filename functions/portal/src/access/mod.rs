@@ -100,6 +100,8 @@ pub struct Grant {
     pub acting: Acting,
     /// Other items of the patient's partition asked for with it (see `patient_with`).
     pub items: Vec<Item>,
+    /// The caller's account, as read to decide (for the name a message is signed with).
+    pub account: Account,
     today: Date,
 }
 
@@ -114,6 +116,14 @@ impl Grant {
         } else {
             Ok(self)
         }
+    }
+    /// Whether the caller may mark what they send confidential: only the patient may keep
+    /// something from their parents and guardians.
+    pub fn may_mark(&self, confidential: bool) -> Result<(), Problem> {
+        if confidential && self.acting != Acting::Holder(Relationship::Own) {
+            return Err(Problem::forbidden_field("confidential", "Only the patient's own account can mark this confidential."));
+        }
+        Ok(())
     }
     /// Of a list of records, those the caller may see.
     pub fn visible<T: Marked>(&self, records: Vec<T>) -> Vec<T> {
@@ -197,7 +207,7 @@ async fn judge(app: &App, caller: &Caller, raw_id: &str, who: Who, with: Option<
     let patient = patient.ok_or_else(no_patient)?;
     let today = today();
     let acting = decide(caller, &account, &links, &patient, today);
-    Ok(Grant { patient, acting, items, today })
+    Ok(Grant { patient, acting, items, account, today })
 }
 
 #[cfg(test)]
@@ -289,7 +299,7 @@ mod tests {
 
     #[test]
     fn confidential_records_of_teens_are_hidden_from_parents_and_guardians_only() {
-        let grant = |p: &Patient, acting: Acting| Grant { patient: p.clone(), acting, items: vec![], today: today() };
+        let grant = |p: &Patient, acting: Acting| Grant { patient: p.clone(), acting, items: vec![], account: account(&[]), today: today() };
         let records = || vec![TestRecord { confidential: true }, TestRecord { confidential: false }];
         let teen = aged(14, 0);
         let child = aged(11, 0);

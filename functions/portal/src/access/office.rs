@@ -135,3 +135,49 @@ async fn account_named(app: &App, params: &HashMap<String, String>) -> Result<(U
     let (account, links) = accounts::get_account(table, &sub).await?.ok_or_else(no_account)?;
     Ok((rec, account, links))
 }
+
+/// For an office route that names what it acts on by its own id (a request, a conversation):
+/// families get 403 before anything of a patient's is read (401 once their account is
+/// disabled, as everywhere).
+pub async fn only(app: &App, caller: &Caller) -> Result<(), Problem> {
+    if caller.is_office() {
+        return Ok(());
+    }
+    caller_account(app, caller).await?;
+    Err(Problem::forbidden())
+}
+
+/// A change the office makes to something of the patient's that it found by its own id:
+/// `access::change` for the patient, where a patient the caller may not act for answers as
+/// `unknown` (the unknown id's 404), so staff of another clinic learn nothing.
+pub async fn change_found(
+    app: &App,
+    caller: &Caller,
+    patient: &crate::domain::PatientId,
+    action: crate::store::audit::Action,
+    with: Option<crate::store::patients::Also<'_>>,
+    unknown: Problem,
+    work: impl AsyncFnOnce(&super::Grant) -> Result<lambda_http::Response<lambda_http::Body>, Problem>,
+) -> Result<lambda_http::Response<lambda_http::Body>, Problem> {
+    super::change(app, caller, &patient.to_string(), super::Who::Office, action, with, work).await.map_err(|p| {
+        if p == super::no_patient() {
+            unknown
+        } else {
+            p
+        }
+    })
+}
+
+/// A read the office makes of something of the patient's found by its own id, as
+/// `change_found` does for a change.
+pub async fn read_found(
+    app: &App,
+    caller: &Caller,
+    patient: &crate::domain::PatientId,
+    action: crate::store::audit::Action,
+    unknown: Problem,
+) -> Result<super::Grant, Problem> {
+    super::patient(app, caller, &patient.to_string(), super::Who::Office, action)
+        .await
+        .map_err(|p| if p == super::no_patient() { unknown } else { p })
+}

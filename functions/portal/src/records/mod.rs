@@ -1,6 +1,7 @@
 //! The way in for the hospital's clinical data: a FHIR R4 Bundle (`batch`, `transaction`
-//! or `collection`) of lab `Observation`s, `DiagnosticReport`s, `Immunization`s and the
-//! schedule's `Appointment`s, with the `Patient`s they refer to. Every way in calls `ingest`: the `records-ingest` queue
+//! or `collection`) of lab `Observation`s, `DiagnosticReport`s, `Immunization`s, the
+//! schedule's `Appointment`s and prescriptions (`MedicationRequest`), with the `Patient`s
+//! they refer to. Every way in calls `ingest`: the `records-ingest` queue
 //! consumer on AWS, `POST /dev/fhir` and `portal-local import` in the local run.
 //!
 //! Each entry is matched to one portal patient (`matching`), read into a record (`read`)
@@ -226,7 +227,7 @@ async fn apply(app: &App, matcher: &mut Matcher<'_>, at: &At<'_>) -> Result<Appl
             Err(Miss::Port(e)) => Err(e.into()),
         };
     }
-    if !matches!(kind, "Observation" | "DiagnosticReport" | "Immunization" | "Appointment") {
+    if !matches!(kind, "Observation" | "DiagnosticReport" | "Immunization" | "Appointment" | "MedicationRequest") {
         return Ok(Outcome::refused("not-supported", format!("{} resources are not taken", type_name(Some(kind)))).into());
     }
     let Some(id) = at.ids.of(&head) else {
@@ -274,7 +275,7 @@ async fn filing(
             let patient = matcher.subject(o.subject.as_ref()).await?;
             match read {
                 Read::Keep(r) => Filing::result(patient, digest, last_updated, &r),
-                Read::EnteredInError => Ok(Filing::removal(patient, id, digest, last_updated)),
+                Read::Withdrawn => Ok(Filing::removal(patient, id, digest, last_updated)),
             }
         }
         "DiagnosticReport" => {
@@ -284,7 +285,7 @@ async fn filing(
             let patient = matcher.subject(r.subject.as_ref()).await?;
             match read {
                 Read::Keep((report, time)) => Filing::report(patient, digest, last_updated, &report, &time),
-                Read::EnteredInError => Ok(Filing::removal(patient, id, digest, last_updated)),
+                Read::Withdrawn => Ok(Filing::removal(patient, id, digest, last_updated)),
             }
         }
         "Appointment" => {
@@ -293,7 +294,16 @@ async fn filing(
             let patient = matcher.subject(a.participant.iter().filter_map(|p| p.actor.as_ref()).find(|r| matcher.names_patient(r))).await?;
             match read {
                 Read::Keep(visit) => Filing::visit(patient, digest, last_updated, &visit),
-                Read::EnteredInError => Ok(Filing::removal(patient, id, digest, last_updated)),
+                Read::Withdrawn => Ok(Filing::removal(patient, id, digest, last_updated)),
+            }
+        }
+        "MedicationRequest" => {
+            let m: fhir::MedicationRequest = fhir::read(resource).map_err(typed)?;
+            let read = read::medication(&m, id).map_err(refused)?;
+            let patient = matcher.subject(m.subject.as_ref()).await?;
+            match read {
+                Read::Keep(medication) => Filing::medication(patient, digest, last_updated, &medication),
+                Read::Withdrawn => Ok(Filing::removal(patient, id, digest, last_updated)),
             }
         }
         _ => {
@@ -302,7 +312,7 @@ async fn filing(
             let patient = matcher.subject(Some(&i.patient)).await?;
             match read {
                 Read::Keep(imm) => Filing::immunization(patient, digest, last_updated, &imm),
-                Read::EnteredInError => Ok(Filing::removal(patient, id, digest, last_updated)),
+                Read::Withdrawn => Ok(Filing::removal(patient, id, digest, last_updated)),
             }
         }
     };

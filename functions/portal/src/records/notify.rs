@@ -32,6 +32,14 @@ pub async fn new_information(app: &App, patient: &PatientId, open: bool) -> Port
     Ok(sent)
 }
 
+/// After something the office did for a patient (an answer, a reply): tells the family as
+/// `new_information` does; a mail failure is logged and never undoes what was done.
+pub async fn tell(app: &App, patient: &PatientId, confidential: bool) {
+    if let Err(e) = new_information(app, patient, !confidential).await {
+        tracing::warn!(error = %e, "new-information emails not sent");
+    }
+}
+
 fn email(app: &App, to: &str) -> Email {
     let text = format!(
         "Something new is waiting for you in the patient portal.\n\n\

@@ -3,12 +3,13 @@
 
 use crate::domain::{Flag, RecordId, VisitStatus, When, CLINICS};
 use crate::fhir::{self, CodeableConcept, Reference};
-use crate::store::records::{Code, Immunization, LabResult, LabValue, Range, Report, ReportResult, Vaccine, Visit};
+use crate::store::records::{Code, Immunization, LabResult, LabValue, Medication, Range, Report, ReportResult, Vaccine, Visit};
 
-/// What a resource says once read: a record to keep, or that it was entered in error.
+/// What a resource says once read: a record to keep, or that it leaves every view (entered
+/// in error; a prescription no longer active).
 pub enum Read<T> {
     Keep(T),
-    EnteredInError,
+    Withdrawn,
 }
 
 type Refusal = (&'static str, String);
@@ -68,7 +69,7 @@ pub fn observation(o: &fhir::Observation, id: RecordId, report_id: Option<Record
     }
     let status = status("status", &o.status, &OBSERVATION_STATUSES)?;
     if status == "entered-in-error" {
-        return Ok(Read::EnteredInError);
+        return Ok(Read::Withdrawn);
     }
     let (code, name) = lab_code(&o.code)?;
     let effective = o.effective_date_time.as_deref().or_else(|| o.effective_period.as_ref().and_then(|p| p.start.as_deref()));
@@ -126,7 +127,7 @@ pub fn report(r: &fhir::DiagnosticReport, id: RecordId, results: Vec<ReportResul
     }
     let status = status("status", &r.status, &REPORT_STATUSES)?;
     if status == "entered-in-error" {
-        return Ok(Read::EnteredInError);
+        return Ok(Read::Withdrawn);
     }
     let (_, name) = lab_code(&r.code)?;
     let effective =
@@ -140,7 +141,7 @@ pub fn report(r: &fhir::DiagnosticReport, id: RecordId, results: Vec<ReportResul
 pub fn immunization(i: &fhir::Immunization, id: RecordId) -> Result<Read<Immunization>, Refusal> {
     let status = status("status", &i.status, &["completed", "not-done", "entered-in-error"])?;
     if status == "entered-in-error" {
-        return Ok(Read::EnteredInError);
+        return Ok(Read::Withdrawn);
     }
     let cvx = i.vaccine_code.code_in(fhir::CVX).and_then(|c| c.code.as_deref()).ok_or_else(|| invalid("vaccineCode needs a CVX coding"))?;
     let cvx = words("vaccineCode.coding.code", Some(cvx), 10)?.unwrap_or_default();
@@ -163,7 +164,7 @@ pub fn immunization(i: &fhir::Immunization, id: RecordId) -> Result<Read<Immuniz
 /// `comment` are never read: families see where and when, and what to bring.
 pub fn appointment(a: &fhir::Appointment, id: RecordId) -> Result<Read<Visit>, Refusal> {
     let status = match a.status.as_str() {
-        "entered-in-error" => return Ok(Read::EnteredInError),
+        "entered-in-error" => return Ok(Read::Withdrawn),
         "checked-in" => VisitStatus::Arrived,
         "proposed" | "pending" | "waitlist" => {
             return Err(("not-supported", "only Appointments of the schedule are taken (booked, arrived, fulfilled, cancelled, noshow)".into()))
@@ -208,6 +209,33 @@ pub fn appointment(a: &fhir::Appointment, id: RecordId) -> Result<Read<Visit>, R
     }))
 }
 
+/// A prescription: kept while `active` (or `on-hold`); `stopped`, `completed`, `cancelled`
+/// and `entered-in-error` take it off the list.
+pub fn medication(m: &fhir::MedicationRequest, id: RecordId) -> Result<Read<Medication>, Refusal> {
+    match m.status.as_str() {
+        "active" | "on-hold" => {}
+        "stopped" | "completed" | "cancelled" | "entered-in-error" => return Ok(Read::Withdrawn),
+        "draft" | "unknown" => return Err(("not-supported", "only active prescriptions are taken (status active or on-hold)".into())),
+        _ => return Err(invalid("status is not a status of this resource type")),
+    }
+    let (name, rxnorm) = match (&m.medication_codeable_concept, &m.medication_reference) {
+        (Some(c), _) => (words("medicationCodeableConcept.text", c.words(), 200)?, c.code_in(fhir::RXNORM).and_then(|c| c.code.as_deref())),
+        (None, Some(r)) => (words("medicationReference.display", display(r), 200)?, None),
+        (None, None) => (None, None),
+    };
+    let name = name.ok_or_else(|| invalid("medicationCodeableConcept (or medicationReference.display) is required"))?;
+    Ok(Read::Keep(Medication {
+        id,
+        name,
+        rxnorm: words("medicationCodeableConcept.coding.code", rxnorm, 20)?,
+        dosage: words("dosageInstruction.text", m.dosage_instruction.iter().find_map(|d| d.text.as_deref()), 1000)?,
+        prescriber: words("requester.display", m.requester.as_ref().and_then(display), 200)?,
+        refills_left: m.dispense_request.as_ref().and_then(|d| d.number_of_repeats_allowed),
+        written: when("authoredOn", m.authored_on.as_deref())?.ok_or_else(|| invalid("authoredOn is required"))?,
+        confidential: m.meta.restricted(),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,7 +276,7 @@ mod tests {
         assert!(matches!(read(base("proposed", "2026-12-03T09:00:00Z")), Err(("not-supported", _))));
         assert!(read(base("booked", "2026-12-03")).is_err());
         assert!(read(base("booked", "2026-12-03T11:00:00Z")).is_err(), "end before start");
-        assert!(matches!(read(base("entered-in-error", "2026-12-03T09:00:00Z")), Ok(Read::EnteredInError)));
+        assert!(matches!(read(base("entered-in-error", "2026-12-03T09:00:00Z")), Ok(Read::Withdrawn)));
         let Ok(Read::Keep(v)) = read(base("booked", "2026-12-03T09:00:00Z")) else { panic!("not kept") };
         assert_eq!((v.clinic.as_deref(), v.location.as_deref()), (Some("pediatric-urology"), Some("Building B")));
     }

@@ -6,18 +6,18 @@
 //! | item                   | pk                      | sk                               |
 //! |------------------------|-------------------------|----------------------------------|
 //! | request                | APPTREQ#<request id>    | REQUEST                          |
-//! | the office's note      | APPTREQ#<request id>    | NOTE#<time>#<uuid>               |
+//! | the office's note      | APPTREQ#<request id>    | NOTE#… (see `notes`)             |
 //! | the patient's requests | PATIENT#<id>            | APPTREQS#<created>#<request id>  |
 //! | the queue              | APPTQ#<clinic>#<status> | <created>#<request id>           |
 
-use super::{from_item, page_of, sk_of, to_item};
+use super::notes::{self, Note};
+use super::{from_item, held, page_of, sk_of};
 use crate::domain::{Day, PatientId, PhoneNumber, RecordId, RequestId, RequestKind, RequestStatus, Text, TimeOfDay, When};
 use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
 
-/// The longest reason a family gives, and the longest answer or note the office writes.
+/// The longest reason a family gives, and the longest the office answers with.
 pub const REASON_MAX: usize = 1000;
-pub const NOTE_MAX: usize = 2000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {
@@ -83,19 +83,19 @@ impl Request {
     }
 }
 
+impl crate::queue::Queued for Request {
+    fn patient_id(&self) -> PatientId {
+        self.patient_id
+    }
+    fn since(&self) -> &str {
+        &self.created
+    }
+}
+
 impl crate::access::Marked for Request {
     fn confidential(&self) -> bool {
         self.confidential
     }
-}
-
-/// An internal note of the office on a request: never shown to families.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Note {
-    pub text: Text<NOTE_MAX>,
-    /// The username of the staff member or admin who wrote it.
-    pub author: String,
-    pub at: String,
 }
 
 fn request_pk(id: &RequestId) -> String {
@@ -109,49 +109,26 @@ fn request_key(id: &RequestId) -> Key {
 /// The prefix of the patient's requests, newest first (list cursors start with it).
 pub const PATIENT_PREFIX: &str = "APPTREQS#";
 
-fn patient_key(r: &Request) -> Key {
-    Key::new(format!("PATIENT#{}", r.patient_id), format!("{PATIENT_PREFIX}{}#{}", r.created, r.id))
-}
-
 fn queue_pk(clinic: &str, status: RequestStatus) -> String {
     format!("APPTQ#{clinic}#{}", status.as_str())
 }
 
-fn queue_key(r: &Request, status: RequestStatus) -> Key {
-    Key::new(queue_pk(&r.clinic, status), queue_sk(r))
-}
-
-fn queue_sk(r: &Request) -> String {
-    format!("{}#{}", r.created, r.id)
-}
-
-/// Whether a queue cursor has the shape of a queue sort key.
-pub fn is_queue_cursor(after: &str) -> bool {
-    after.rsplit_once('#').is_some_and(|(at, id)| When::parse(at).is_ok_and(|w| w.instant().is_some()) && RequestId::parse(id).is_ok())
-}
-
-/// The writes that put `r` under its three keys; `condition` guards its own.
-fn puts(r: &Request, condition: Condition) -> PortResult<Vec<Write>> {
-    Ok(vec![
-        Write::Put { item: to_item(&request_key(&r.id), r, None)?, condition },
-        Write::Put { item: to_item(&patient_key(r), r, None)?, condition: Condition::None },
-        Write::Put { item: to_item(&queue_key(r, r.status), r, None)?, condition: Condition::None },
-    ])
+/// Where a request is listed: the patient's list and its clinic's queue of its status.
+fn copies(r: &Request) -> [Key; 2] {
+    let patient = Key::new(format!("PATIENT#{}", r.patient_id), format!("{PATIENT_PREFIX}{}#{}", r.created, r.id));
+    [patient, Key::new(queue_pk(&r.clinic, r.status), format!("{}#{}", r.created, r.id))]
 }
 
 /// A new request.
 pub async fn create(table: &dyn Table, r: &Request) -> PortResult<()> {
-    table.write(puts(r, Condition::Absent)?).await
+    table.write(held(r, &request_key(&r.id), Condition::Absent, &copies(r), &[])?).await
 }
 
 /// Replaces `current` by `next` (its version one up) in one transaction with `also` (a visit
 /// booked or cancelled with it); `Conflict` when someone changed the request meanwhile.
 pub async fn update(table: &dyn Table, current: &Request, next: &mut Request, also: Vec<Write>) -> PortResult<()> {
     next.version = current.version + 1;
-    let mut writes = puts(next, Condition::Version(current.version))?;
-    if next.status != current.status {
-        writes.push(Write::Delete { key: queue_key(current, current.status), condition: Condition::None });
-    }
+    let mut writes = held(next, &request_key(&next.id), Condition::Version(current.version), &copies(next), &copies(current))?;
     writes.extend(also);
     table.write(writes).await
 }
@@ -161,10 +138,10 @@ pub async fn get_with_notes(table: &dyn Table, id: &RequestId) -> PortResult<Opt
     let mut request = None;
     let mut notes = Vec::new();
     for item in table.query(&request_pk(id), "").await? {
-        if sk_of(&item) == "REQUEST" {
-            request = from_item::<Request>(item)?;
-        } else {
+        if sk_of(&item).starts_with(notes::PREFIX) {
             notes.extend(from_item::<Note>(item)?);
+        } else {
+            request = from_item::<Request>(item)?;
         }
     }
     Ok(request.map(|r| (r, notes)))
@@ -178,8 +155,7 @@ pub async fn get(table: &dyn Table, id: &RequestId) -> PortResult<Option<Request
 }
 
 pub async fn add_note(table: &dyn Table, id: &RequestId, note: &Note) -> PortResult<()> {
-    let key = Key::new(request_pk(id), format!("NOTE#{}#{}", note.at, uuid::Uuid::new_v4()));
-    table.write(vec![Write::Put { item: to_item(&key, note, None)?, condition: Condition::Absent }]).await
+    notes::add(table, &request_pk(id), note).await
 }
 
 /// A page of the patient's requests, newest first, each with its sort key.
@@ -199,4 +175,9 @@ pub async fn all_of_patient(table: &dyn Table, patient: &PatientId) -> PortResul
 /// A page of one clinic's queue of requests in this status, oldest first.
 pub async fn queue(table: &dyn Table, clinic: &str, status: RequestStatus, after: Option<&str>, limit: usize) -> PortResult<Vec<(String, Request)>> {
     page_of(table, &queue_pk(clinic, status), PageOf { prefix: "", after, limit, newest_first: false }).await
+}
+
+/// How many requests of a clinic are in this status (the office menu's count).
+pub async fn count(table: &dyn Table, clinic: &str, status: RequestStatus) -> PortResult<usize> {
+    table.count(&queue_pk(clinic, status)).await
 }

@@ -76,6 +76,20 @@ crate::domain::ids! {
         /// The office confirmed a request to cancel a visit, and cancelled it.
         AppointmentRequestConfirm = "appointment-request.confirm",
         AppointmentRequestNote = "appointment-request.note",
+        ConversationsRead = "conversations.read",
+        /// A conversation was opened (and marked read for the reader's side).
+        ConversationRead = "conversation.read",
+        ConversationCreate = "conversation.create",
+        ConversationReply = "conversation.reply",
+        ConversationTake = "conversation.take",
+        ConversationClose = "conversation.close",
+        ConversationNote = "conversation.note",
+        /// The patient was listed in the office's inbox.
+        InboxRead = "inbox.read",
+        MedicationsRead = "medications.read",
+        RefillRequestsRead = "refill-requests.read",
+        RefillRequestCreate = "refill-request.create",
+        RefillRequestAnswer = "refill-request.answer",
     }
 }
 

@@ -34,6 +34,12 @@ fn key(sub: &str, idem: &str) -> Key {
     Key::new(format!("IDEM#{sub}#{idem}"), "IDEM")
 }
 
+/// What a create under a patient's path compares a retry by: the patient named and the
+/// body, so one key used for two patients is two different requests.
+pub fn fingerprint(patient: &str, body: &[u8]) -> Vec<u8> {
+    [patient.to_ascii_lowercase().as_bytes(), b"\x1f", body].concat()
+}
+
 /// Runs `create` at most once per (caller, key). Without a key it simply runs.
 pub async fn once<F, Fut>(table: &dyn Table, sub: &str, idem: Option<String>, request: &[u8], create: F) -> Result<Response<Body>, Problem>
 where

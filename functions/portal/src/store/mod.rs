@@ -23,6 +23,8 @@
 //! | bundle received   | IMPORTS                | <time>#<uuid> (see `imports`) |
 //! | clinical records  | PATIENT#<id>, RECORD#<record id> | see `records` |
 //! | appointment requests | APPTREQ#<id>, PATIENT#<id>, APPTQ#<clinic>#<status> | see `appointments` |
+//! | conversations     | CONV#<id>, PATIENT#<id>, INBOX#<clinic>#conversation#<status> | see `conversations` |
+//! | refill requests   | REFILL#<id>, PATIENT#<id>, INBOX#<clinic>#refill#<status> | see `refills` |
 //!
 //! Audit records and security events live in a table of their own (see `audit`,
 //! `security`).
@@ -30,18 +32,21 @@
 pub mod accounts;
 pub mod appointments;
 pub mod audit;
+pub mod conversations;
 pub mod idempotency;
 pub mod imports;
+pub mod notes;
 pub mod notifications;
 pub mod patients;
 pub mod records;
+pub mod refills;
 pub mod reset_codes;
 pub mod secret;
 pub mod security;
 pub mod sessions;
 pub mod throttle;
 
-use crate::ports::{Item, Key, PageOf, PortError, PortResult, Table};
+use crate::ports::{Condition, Item, Key, PageOf, PortError, PortResult, Table, Write};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
@@ -94,6 +99,27 @@ pub async fn page_of<T: DeserializeOwned>(table: &dyn Table, pk: &str, page: Pag
         out.extend(from_item::<T>(item)?.map(|r| (sk, r)));
     }
     Ok(out)
+}
+
+/// An entity held whole under its own key and under copies (a list's, a queue's key): the
+/// writes that put it, its own guarded by `condition`, and that delete the copies it had
+/// (`before`) under keys it no longer has. One transaction keeps them all in step.
+pub fn held<T: Serialize>(entity: &T, own: &Key, condition: Condition, copies: &[Key], before: &[Key]) -> PortResult<Vec<Write>> {
+    let mut writes = vec![Write::Put { item: to_item(own, entity, None)?, condition }];
+    for key in copies {
+        writes.push(Write::Put { item: to_item(key, entity, None)?, condition: Condition::None });
+    }
+    for key in before.iter().filter(|k| !copies.contains(k)) {
+        writes.push(Write::Delete { key: key.clone(), condition: Condition::None });
+    }
+    Ok(writes)
+}
+
+/// Whether a cursor has the shape of a queue's sort key: `<RFC 3339 instant>#<UUID>`.
+pub fn is_time_id(after: &str) -> bool {
+    after.rsplit_once('#').is_some_and(|(at, id)| {
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).is_ok() && uuid::Uuid::parse_str(id).is_ok()
+    })
 }
 
 pub fn sk_of(item: &Item) -> &str {

@@ -1,11 +1,11 @@
 //! Clinical records the hospital's systems send (lab results, lab diagnostic reports,
-//! immunizations, visits of its schedule), filed under the patient they were matched to.
+//! immunizations, visits of its schedule, prescriptions), filed under the patient they were matched to.
 //!
 //! | item                   | pk                  | sk                                          |
 //! |------------------------|---------------------|---------------------------------------------|
 //! | filed source           | RECORD#<record id>  | SOURCE                                      |
-//! | a record, by id        | PATIENT#<id>        | RESULT#<rid>, REPORT#<rid>, IMMUNIZATION#<rid>, APPOINTMENT#<rid> |
-//! | a record, by time      | PATIENT#<id>        | RESULTS#<time>#<rid>, REPORTS#…, IMMUNIZATIONS#…, APPOINTMENTS#<start>#<rid> |
+//! | a record, by id        | PATIENT#<id>        | RESULT#<rid>, REPORT#<rid>, IMMUNIZATION#<rid>, APPOINTMENT#<rid>, MEDICATION#<rid> |
+//! | a record, by time      | PATIENT#<id>        | RESULTS#<time>#<rid>, REPORTS#…, IMMUNIZATIONS#…, APPOINTMENTS#<start>#<rid>, MEDICATIONS#<written>#<rid> |
 //! | a lab code's values    | PATIENT#<id>        | HISTORY#<system>|<code>#<time>#<rid>         |
 //!
 //! Each record is held whole under every key it is found by, so a page, a detail and a
@@ -26,6 +26,7 @@ pub enum Kind {
     Report,
     Immunization,
     Appointment,
+    Medication,
 }
 
 impl Kind {
@@ -35,6 +36,7 @@ impl Kind {
             Kind::Report => "REPORT#",
             Kind::Immunization => "IMMUNIZATION#",
             Kind::Appointment => "APPOINTMENT#",
+            Kind::Medication => "MEDICATION#",
         }
     }
     /// The prefix of the by-time keys, which list pages start after.
@@ -44,6 +46,7 @@ impl Kind {
             Kind::Report => "REPORTS#",
             Kind::Immunization => "IMMUNIZATIONS#",
             Kind::Appointment => "APPOINTMENTS#",
+            Kind::Medication => "MEDICATIONS#",
         }
     }
     /// The key a record of this kind is read by, for `access::patient_with`.
@@ -175,6 +178,26 @@ impl crate::access::Marked for Visit {
         self.confidential
     }
 }
+/// An active prescription, as the prescriber's system sent it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Medication {
+    pub id: RecordId,
+    pub name: String,
+    pub rxnorm: Option<String>,
+    pub dosage: Option<String>,
+    pub prescriber: Option<String>,
+    /// `dispenseRequest.numberOfRepeatsAllowed`, when sent.
+    pub refills_left: Option<u32>,
+    pub written: When,
+    pub confidential: bool,
+}
+
+impl crate::access::Marked for Medication {
+    fn confidential(&self) -> bool {
+        self.confidential
+    }
+}
+
 impl crate::access::Marked for LabResult {
     fn confidential(&self) -> bool {
         self.confidential
@@ -229,6 +252,10 @@ impl Filing {
     }
     pub fn visit(patient: PatientId, digest: String, last_updated: Option<When>, v: &Visit) -> PortResult<Filing> {
         Filing::of(patient, v.id, digest, last_updated, &visit_keys(&patient, v), v)
+    }
+    pub fn medication(patient: PatientId, digest: String, last_updated: Option<When>, m: &Medication) -> PortResult<Filing> {
+        let keys = [Kind::Medication.key(&patient, &m.id), Key::new(patient_pk(&patient), format!("MEDICATIONS#{}#{}", m.written.sort_key(), m.id))];
+        Filing::of(patient, m.id, digest, last_updated, &keys, m)
     }
     pub fn removal(patient: PatientId, id: RecordId, digest: String, last_updated: Option<When>) -> Filing {
         Filing { id, patient, digest, last_updated, items: Vec::new(), confidential: false }
@@ -391,13 +418,19 @@ pub async fn page<T: DeserializeOwned>(
     super::page_of(table, &patient_pk(patient), PageOf { prefix: kind.by_time(), after, limit, newest_first: true }).await
 }
 
-/// Every immunization of a patient, oldest first.
-pub async fn immunizations(table: &dyn Table, patient: &PatientId) -> PortResult<Vec<Immunization>> {
+/// Every record of a kind of a patient's, oldest first (immunizations, medications: short
+/// lists read whole).
+pub async fn all<T: DeserializeOwned>(table: &dyn Table, patient: &PatientId, kind: Kind) -> PortResult<Vec<T>> {
     let mut out = Vec::new();
-    for item in table.query(&patient_pk(patient), Kind::Immunization.by_time()).await? {
+    for item in table.query(&patient_pk(patient), kind.by_time()).await? {
         out.extend(from_item(item)?);
     }
     Ok(out)
+}
+
+/// Every immunization of a patient, oldest first.
+pub async fn immunizations(table: &dyn Table, patient: &PatientId) -> PortResult<Vec<Immunization>> {
+    all(table, patient, Kind::Immunization).await
 }
 
 /// Every numeric result of a lab code, oldest first.
@@ -409,18 +442,19 @@ pub async fn history(table: &dyn Table, patient: &PatientId, code: &Code) -> Por
     Ok(out)
 }
 
-/// These results of a patient, in one read (a report's results).
-pub async fn results(table: &dyn Table, patient: &PatientId, ids: &[RecordId]) -> PortResult<Vec<LabResult>> {
+/// These records of a kind of a patient's that exist, in one read (a report's results, the
+/// medications of a refill request).
+pub async fn by_ids<T: DeserializeOwned>(table: &dyn Table, patient: &PatientId, kind: Kind, ids: &[RecordId]) -> PortResult<Vec<T>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     // BatchGetItem refuses a key twice (a result two reports list).
-    let mut keys: Vec<Key> = ids.iter().map(|id| Kind::Result.key(patient, id)).collect();
+    let mut keys: Vec<Key> = ids.iter().map(|id| kind.key(patient, id)).collect();
     keys.sort();
     keys.dedup();
     let mut out = Vec::new();
     for item in table.get_many(&keys).await? {
-        out.extend(from_item::<LabResult>(item)?);
+        out.extend(from_item::<T>(item)?);
     }
     Ok(out)
 }

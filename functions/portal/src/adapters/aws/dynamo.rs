@@ -171,6 +171,32 @@ impl Table for Dynamo {
         }
     }
 
+    /// `Select: COUNT`: DynamoDB counts and sends back no items.
+    async fn count(&self, pk: &str) -> PortResult<usize> {
+        let mut total = 0;
+        let mut start = None;
+        loop {
+            calls::read();
+            self.action("Query");
+            let res = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| port_error(&e, CONFLICT, &[], &[]))?;
+            total += usize::try_from(res.count).unwrap_or_default();
+            match res.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(total),
+            }
+        }
+    }
+
     async fn write(&self, writes: Vec<Write>) -> PortResult<()> {
         calls::write();
         if writes.len() == 1 {
