@@ -17,21 +17,6 @@ use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// A conversation as lists show it, with the unread count of the reader's side.
-pub fn item(c: &Conversation, family: bool) -> Value {
-    json!({
-        "id": c.id,
-        "clinic": c.clinic,
-        "subject": c.subject,
-        "status": c.status,
-        "unread": if family { c.family_unread } else { c.office_unread },
-        "last_message_at": c.last_message_at,
-        "confidential": c.confidential,
-        "taken_by": c.taken_by,
-        "version": c.version,
-    })
-}
-
 /// Who is writing: the family by their username (account holders' names are the patient's
 /// business), the office by name and clinic.
 fn author(grant: &Grant, clinic: &str) -> Author {
@@ -55,7 +40,7 @@ pub async fn list(app: &App, caller: &Caller, id: &str, req: &Request) -> Result
     let grant = access::patient(app, caller, id, Who::Anyone, Action::ConversationsRead).await?;
     let read = store::of_patient(app.table.as_ref(), &grant.patient.id, paging.after.as_deref(), paging.limit + 1).await?;
     let family = grant.acting.is_family();
-    Ok(json_response(StatusCode::OK, &paging.answer_with(read, |c| grant.sees(&c).then(|| item(&c, family)))))
+    Ok(json_response(StatusCode::OK, &paging.answer_with(read, |c| grant.sees(&c).then(|| c.item(family)))))
 }
 
 #[derive(Deserialize)]
@@ -81,7 +66,7 @@ pub async fn create(app: &App, caller: &Caller, id: &str, req: &Request) -> Resu
             let first = Message::new(author(grant, &body.clinic), body.body.clone());
             let mut c = Conversation::new(grant.patient.id, &body.clinic, body.subject.clone(), body.confidential, &first);
             store::save(app.table.as_ref(), None, &mut c, Some(&first)).await?;
-            Ok((StatusCode::CREATED, item(&c, true)))
+            Ok((StatusCode::CREATED, c.item(true)))
         })
         .await
     })
@@ -116,7 +101,7 @@ pub async fn open(app: &App, caller: &Caller, id: &str, conversation: Option<Con
             Err(e) => return Err(e.into()),
         }
     }
-    let mut v = item(&shown, family);
+    let mut v = shown.item(family);
     if let Value::Object(map) = &mut v {
         map.insert("messages".into(), json!(messages));
         if !family {

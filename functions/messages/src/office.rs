@@ -102,7 +102,7 @@ async fn save(app: &App, current: &Conversation, version: u64, mut next: Convers
         return Err(changed());
     }
     match conversations::save(app.table.as_ref(), Some(current), &mut next, None).await {
-        Ok(()) => Ok(json_response(StatusCode::OK, &crate::conversations::item(&next, false))),
+        Ok(()) => Ok(json_response(StatusCode::OK, &next.item(false))),
         Err(PortError::Conflict) => Err(changed()),
         Err(e) => Err(e.into()),
     }

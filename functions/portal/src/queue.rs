@@ -25,13 +25,17 @@ pub trait Queued: Serialize {
     fn patient_id(&self) -> PatientId;
     /// Since when it has waited (RFC 3339).
     fn since(&self) -> &str;
+    /// As the office's list shows it.
+    fn listed(&self) -> Value {
+        json!(self)
+    }
 }
 
 /// An item as the office sees it: with the patient's name and birth date, and the whole
 /// days it has waited (`age_days`).
 pub fn shown<T: Queued>(item: &T, p: &Patient, now: i64) -> Value {
     let since = OffsetDateTime::parse(item.since(), &Rfc3339).map(|t| t.unix_timestamp()).unwrap_or(now);
-    let mut v = json!(item);
+    let mut v = item.listed();
     if let Value::Object(map) = &mut v {
         map.insert("patient".into(), json!({ "id": p.id, "given_name": p.given_name, "family_name": p.family_name, "birth_date": p.birth_date }));
         map.insert("age_days".into(), json!((now - since).max(0) / 86_400));

@@ -50,6 +50,9 @@ impl crate::queue::Queued for Conversation {
     fn since(&self) -> &str {
         &self.waiting_since
     }
+    fn listed(&self) -> serde_json::Value {
+        self.item(false)
+    }
 }
 
 impl crate::access::Marked for Conversation {
@@ -83,6 +86,21 @@ impl Message {
 }
 
 impl Conversation {
+    /// As lists show it, with the unread count of the reader's side (`family`, or the office).
+    pub fn item(&self, family: bool) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "clinic": self.clinic,
+            "subject": self.subject,
+            "status": self.status,
+            "unread": if family { self.family_unread } else { self.office_unread },
+            "last_message_at": self.last_message_at,
+            "confidential": self.confidential,
+            "taken_by": self.taken_by,
+            "version": self.version,
+        })
+    }
+
     /// A new conversation of the family's with the office of `clinic`, opened by `first`.
     pub fn new(patient_id: PatientId, clinic: &str, subject: Line<SUBJECT_MAX>, confidential: bool, first: &Message) -> Conversation {
         Conversation {
