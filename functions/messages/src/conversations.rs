@@ -124,6 +124,8 @@ pub async fn reply(app: &App, caller: &Caller, id: &str, conversation: Option<Co
     let idem = idempotency_key(req)?;
     access::change(app, caller, id, Who::Anyone, Action::ConversationReply, None, async |grant| {
         let table = app.table.as_ref();
+        // Whether what was added is confidential (who is told of it).
+        let confidential = std::sync::OnceLock::new();
         let sent = idempotency::once(table, &caller.sub, idem, &idempotency::fingerprint(id, req.body()), || async {
             // Two messages at once are both kept: the one that lost the race is added again.
             for _ in 0..3 {
@@ -135,7 +137,10 @@ pub async fn reply(app: &App, caller: &Caller, id: &str, conversation: Option<Co
                 let m = Message::new(author(grant, &current.clinic), body.body.clone());
                 let mut next = current.with(&m);
                 match store::save(table, Some(&current), &mut next, Some(&m)).await {
-                    Ok(()) => return Ok((StatusCode::CREATED, json!(m))),
+                    Ok(()) => {
+                        let _ = confidential.set(current.confidential);
+                        return Ok((StatusCode::CREATED, json!(m)));
+                    }
                     Err(PortError::Conflict) => continue,
                     Err(e) => return Err(e.into()),
                 }
@@ -143,12 +148,8 @@ pub async fn reply(app: &App, caller: &Caller, id: &str, conversation: Option<Co
             Err(changed())
         })
         .await?;
-        if !grant.acting.is_family() && !idempotency::replayed(&sent) {
-            if let Some(c) = conversation {
-                if let Some(c) = store::get(table, &c).await? {
-                    notify::tell(app, &grant.patient.id, c.confidential).await;
-                }
-            }
+        if let (false, Some(&confidential)) = (grant.acting.is_family(), confidential.get()) {
+            notify::tell(app, &grant.patient.id, confidential).await;
         }
         Ok(sent)
     })
