@@ -113,10 +113,7 @@ pub async fn cancel_visit(app: &App, caller: &Caller, id: &str, visit: Option<Re
 
 /// The patient's requests, newest first.
 pub async fn list(app: &App, caller: &Caller, id: &str, req: &Request) -> Result<Response<Body>, Problem> {
-    let paging = Paging::from_query(req, 25, 100)?;
-    if paging.after.as_deref().is_some_and(|a| !a.starts_with(store::PATIENT_PREFIX)) {
-        return Err(Problem::invalid("cursor", "cursor is not one this portal gave out."));
-    }
+    let paging = Paging::of_list(req, store::PATIENT_PREFIX)?;
     let grant = access::patient(app, caller, id, Who::Anyone, Action::AppointmentRequestsRead).await?;
     let read = store::of_patient(app.table.as_ref(), &grant.patient.id, paging.after.as_deref(), paging.limit + 1).await?;
     Ok(json_response(StatusCode::OK, &paging.answer_with(read, |r| grant.sees(&r).then_some(r))))

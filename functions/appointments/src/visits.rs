@@ -57,10 +57,7 @@ pub async fn list(app: &App, caller: &Caller, id: &str, req: &Request) -> Result
         Some("past") => false,
         Some(_) => return Err(Problem::invalid("when", "when must be upcoming or past.")),
     };
-    let paging = Paging::from_query(req, 25, 100)?;
-    if paging.after.as_deref().is_some_and(|a| !store::is_cursor(Kind::Appointment, a)) {
-        return Err(Problem::invalid("cursor", "cursor is not one this portal gave out."));
-    }
+    let paging = Paging::of_list(req, Kind::Appointment.by_time())?;
     let grant = access::patient(app, caller, id, Who::Anyone, Action::AppointmentsRead).await?;
     let now = now();
     let read = store::visits(app.table.as_ref(), &grant.patient.id, upcoming, paging.after.as_deref(), paging.limit + 1, now).await?;

@@ -287,6 +287,17 @@ impl Paging {
         Paging::parse(get("limit").map(|l| l.parse().ok()), get("cursor"), default, max)
     }
 
+    /// A patient's list of some kind (`?limit=` up to 100, default 25): a cursor must be a
+    /// sort key of this list (start with `prefix`), judged before any access is checked or
+    /// recorded.
+    pub fn of_list(req: &Request, prefix: &str) -> Result<Paging, Problem> {
+        let paging = Paging::from_query(req, 25, 100)?;
+        if paging.after.as_deref().is_some_and(|a| !a.starts_with(prefix)) {
+            return Err(Problem::invalid("cursor", "cursor is not one this portal gave out."));
+        }
+        Ok(paging)
+    }
+
     /// The answer's `{"items", "cursor"}`: `items` holds at most `limit` of what was read
     /// (read `limit + 1` to know whether another page follows), each with its sort key.
     pub fn answer<T: Serialize>(&self, read: Vec<(String, T)>) -> serde_json::Value {

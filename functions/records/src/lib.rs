@@ -15,7 +15,7 @@ use portal::domain::{PatientId, RecordId};
 use portal::http::{serve, Caller, Paging};
 use portal::routes::records::Endpoint;
 use portal::store::audit::Action;
-use portal::store::records::{self as store, Kind};
+use portal::store::records::Kind;
 use portal::{App, Problem};
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
@@ -36,14 +36,9 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     .await
 }
 
-/// A list's page (`?limit=` up to 100, default 25, and a cursor of this list), judged
-/// before any access is checked or recorded.
+/// A list's page of this kind of record.
 fn paging(req: &Request, kind: Kind) -> Result<Paging, Problem> {
-    let paging = Paging::from_query(req, 25, 100)?;
-    if paging.after.as_deref().is_some_and(|a| !store::is_cursor(kind, a)) {
-        return Err(Problem::invalid("cursor", "cursor is not one this portal gave out."));
-    }
-    Ok(paging)
+    Paging::of_list(req, kind.by_time())
 }
 
 /// A record id from the path; one that is not an id reads as an unknown record, after the

@@ -402,11 +402,6 @@ pub fn one_in<T: DeserializeOwned>(kind: Kind, items: Vec<Item>) -> PortResult<O
     }
 }
 
-/// Whether a cursor is a sort key of this kind's list.
-pub fn is_cursor(kind: Kind, after: &str) -> bool {
-    after.starts_with(kind.by_time())
-}
-
 /// One page of a patient's records of a kind, newest first, each with its sort key.
 pub async fn page<T: DeserializeOwned>(
     table: &dyn Table,
