@@ -129,7 +129,7 @@ def test_journey_1_admin_creates_staff_who_registers_a_family_who_signs_in(site,
     assert b.driver.find_element("css selector", "main p.top-link a").text == "Forgot Password?", "Forgot Password? is not at the top"
     sign_in(b, "admin", site.admin_password)
     b.on("Welcome, admin")
-    assert b.menu() == ["Welcome", "Register a patient", "Find a patient", "Find an account", "Appointment requests", "Staff accounts", "Security events", "Imports", "My Account", "Help", "Sign out"]
+    assert b.menu() == ["Welcome", "Register a patient", "Find a patient", "Find an account", "Appointment requests", "Inbox", "Staff accounts", "Security events", "Imports", "My Account", "Help", "Sign out"]
     b.page("welcome-admin")
 
     # The admin creates a staff member of Pediatric Cardiology.
@@ -162,7 +162,7 @@ def test_journey_1_admin_creates_staff_who_registers_a_family_who_signs_in(site,
     assert user.lower() == staff.username.lower()
     sign_in(b, staff.username, staff.temp_password)
     first_sign_in(b, site, staff, shot="first-sign-in")
-    assert b.menu() == ["Welcome", "Register a patient", "Find a patient", "Find an account", "Appointment requests", "My Account", "Help", "Sign out"]
+    assert b.menu() == ["Welcome", "Register a patient", "Find a patient", "Find an account", "Appointment requests", "Inbox", "My Account", "Help", "Sign out"]
     b.page("welcome-staff")
     b.click("My Account")
     b.on("My Account")
@@ -201,7 +201,7 @@ def test_journey_1_admin_creates_staff_who_registers_a_family_who_signs_in(site,
     # The family signs in, sets a password and questions, lands on the welcome page.
     sign_in(b, family.username, family.temp_password)
     first_sign_in(b, site, family)
-    assert b.menu() == ["Welcome", "Medical Record", "Appointments", "My Account", "Help", "Sign out"]
+    assert b.menu() == ["Welcome", "Medical Record", "Appointments", "Messages", "My Account", "Help", "Sign out"]
     b.wait_text(patient["given_name"])
     b.page("welcome-family")
     b.click("My Account")

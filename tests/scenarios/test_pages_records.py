@@ -127,7 +127,7 @@ def test_a_family_sees_latest_results_a_chart_all_results_and_reports(site, brow
 
     # The welcome page: "Latest lab results", the five newest, flags and statuses in words.
     signed_in(b, family)
-    assert b.menu() == ["Welcome", "Medical Record", "Appointments", "My Account", "Help", "Sign out"]
+    assert b.menu() == ["Welcome", "Medical Record", "Appointments", "Messages", "My Account", "Help", "Sign out"]
     latest = wait_rows(b, section("Latest lab results"), 5)
     assert GLUCOSE.name in latest[0] and "Preliminary" in latest[0] and "88 mg/dL" in latest[0], latest[0]
     assert SODIUM.name in latest[1] and "Corrected" in latest[1] and "Normal" in latest[1], latest[1]

@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::access::{self, Who};
 use portal::domain::{Bounded, Pharmacy, RecordId, RefillStatus, Text};
-use portal::http::{idempotency_key, json, json_response, Caller, Paging};
+use portal::http::{idempotency_key, json, json_response, part, Caller, Paging};
 use portal::store::audit::Action;
 use portal::store::idempotency;
 use portal::store::patients::{self, Also};
@@ -13,7 +13,7 @@ use portal::store::records::{self as records, Kind, Medication};
 use portal::store::refills::{self as store, RefillItem, RefillRequest, NOTE_MAX};
 use portal::{App, Problem};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 pub async fn list(app: &App, caller: &Caller, id: &str, req: &Request) -> Result<Response<Body>, Problem> {
     let paging = Paging::of_list(req, store::PATIENT_PREFIX)?;
@@ -22,21 +22,23 @@ pub async fn list(app: &App, caller: &Caller, id: &str, req: &Request) -> Result
     Ok(json_response(StatusCode::OK, &paging.answer_with(read, |r| grant.sees(&r).then_some(r))))
 }
 
-/// The preferred pharmacy (the word `"preferred"`), or another the family enters.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum PharmacyChoice {
-    Other(Pharmacy),
-    Named(String),
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct New {
     medication_ids: Bounded<RecordId, 1, 20>,
-    pharmacy: PharmacyChoice,
+    /// `"preferred"`, or a pharmacy's name, address and phone (read by `pharmacy`).
+    pharmacy: Value,
     #[serde(default)]
     note: Option<Text<NOTE_MAX>>,
+}
+
+/// Another pharmacy the family enters, or `None` for the preferred one.
+fn pharmacy(value: &Value) -> Result<Option<Pharmacy>, Problem> {
+    match value {
+        Value::String(word) if word == "preferred" => Ok(None),
+        Value::Object(_) => part("pharmacy", value).map(Some),
+        _ => Err(Problem::invalid("pharmacy", "pharmacy must be \"preferred\" or a pharmacy's name, address and phone.")),
+    }
 }
 
 pub async fn create(app: &App, caller: &Caller, id: &str, req: &Request) -> Result<Response<Body>, Problem> {
@@ -47,17 +49,13 @@ pub async fn create(app: &App, caller: &Caller, id: &str, req: &Request) -> Resu
     if ids.len() != body.medication_ids.as_slice().len() {
         return Err(Problem::invalid("medication_ids", "medication_ids names a medication twice."));
     }
-    if let PharmacyChoice::Named(word) = &body.pharmacy {
-        if word != "preferred" {
-            return Err(Problem::invalid("pharmacy", "pharmacy must be \"preferred\" or a pharmacy's name, address and phone."));
-        }
-    }
+    let other = pharmacy(&body.pharmacy)?;
     let idem = idempotency_key(req)?;
     let info: Also<'_> = &patients::info_key;
     access::change(app, caller, id, Who::Family, Action::RefillRequestCreate, Some(info), async |grant| {
-        let (pharmacy, preferred) = match &body.pharmacy {
-            PharmacyChoice::Other(p) => (p.clone(), false),
-            PharmacyChoice::Named(_) => {
+        let (pharmacy, preferred) = match &other {
+            Some(p) => (p.clone(), false),
+            None => {
                 let saved = patients::info_in(grant.items.clone())?.pharmacy;
                 let p = saved.ok_or_else(|| Problem::invalid("pharmacy", "No preferred pharmacy is saved under Additional information."))?;
                 (p, true)

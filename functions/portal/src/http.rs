@@ -102,7 +102,18 @@ pub fn media_type_is(value: &str, types: &[&str]) -> bool {
     types.iter().any(|t| essence.eq_ignore_ascii_case(t))
 }
 
+/// A part of a body that may take more than one shape (a word or an object), read once its
+/// shape is known: its problems name its fields under `field` (`pharmacy.phone`).
+pub fn part<T: DeserializeOwned>(field: &str, value: &serde_json::Value) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(value).map_err(|e| field_problem(&e, Some(field)))
+}
+
 fn body_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
+    field_problem(e, None)
+}
+
+/// The problem of a body (or of its part under `under`) that did not read as its type.
+fn field_problem(e: &serde_path_to_error::Error<serde_json::Error>, under: Option<&str>) -> Problem {
     let inner = e.inner();
     if inner.is_syntax() || inner.is_eof() {
         return Problem::malformed("The request body is not valid JSON.");
@@ -110,16 +121,27 @@ fn body_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
     let msg = inner.to_string();
     // serde_json appends the position; the rest is either serde's words or our domain reason.
     let msg = msg.split(" at line ").next().unwrap_or_default();
-    let path = e.path().to_string();
+    let inner_path = e.path().to_string();
+    // A path within the part is named under it.
+    let at = |p: &str| match under {
+        None => p.to_owned(),
+        Some(u) if p == "." => u.to_owned(),
+        Some(u) => format!("{u}.{p}"),
+    };
+    let path = at(&inner_path);
     let named = |prefix: &str| {
         msg.strip_prefix(prefix)
             .and_then(|rest| rest.split('`').next())
             .filter(|f| f.len() <= 64 && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
             .map(str::to_owned)
     };
-    if let Some(field) = named("unknown field `") {
-        // The path already ends in the unknown key.
-        let field = if path == "." { field } else { path.clone() };
+    if let Some(key) = named("unknown field `") {
+        // Below the top, the path already ends in the unknown key.
+        let field = match (inner_path.as_str(), under) {
+            (".", None) => key,
+            (".", Some(u)) => format!("{u}.{key}"),
+            _ => path.clone(),
+        };
         return Problem::invalid(field.clone(), format!("{field} is not a field of this request."));
     }
     if let Some(field) = named("missing field `") {
@@ -462,6 +484,12 @@ mod tests {
         assert!(!p.detail.contains("Secret"), "{}", p.detail);
         let p = json::<Login>(&req("POST", "/", "[]")).unwrap_err();
         assert_eq!(p.status, 400);
+        // A part of a body names its fields under the part's name.
+        let part_of = |v: serde_json::Value| part::<Login>("who", &v).unwrap_err();
+        assert_eq!(part_of(serde_json::json!({"username":"abc","password":"x","extra":1})).field.as_deref(), Some("who.extra"));
+        assert_eq!(part_of(serde_json::json!({"username":"abc"})).field.as_deref(), Some("who.password"));
+        assert_eq!(part_of(serde_json::json!({"username":"Secret Name","password":"x"})).field.as_deref(), Some("who.username"));
+        assert_eq!(part_of(serde_json::json!(7)).field.as_deref(), Some("who"));
         for ct in [None, Some("text/plain"), Some("application/jsonxyz"), Some("application/x-www-form-urlencoded")] {
             let mut r = http::Request::builder().method("POST").uri("/");
             if let Some(ct) = ct {

@@ -1,12 +1,11 @@
 // Appointments as every page shows them: times in the hospital's time zone (America/New_York,
 // said as "Eastern Time" wherever a time is shown, whatever the browser's own zone), a
 // date and time of the office's form as an RFC 3339 instant with that day's offset, the
-// state of a request in words, the welcome page's "Next visit", and the count of open
-// requests beside the office's menu entry.
+// state of a request in words, and the welcome page's "Next visit". (The count of open
+// requests beside the office's menu entry is in counts.js.)
 
 import { api } from "./api.js";
 import { patientPath } from "./records.js";
-import * as session from "./session.js";
 import { h, link } from "./ui.js";
 import { REQUEST_KINDS, REQUEST_STATUSES, VISIT_STATUSES } from "./words.js";
 
@@ -185,43 +184,4 @@ export function nextVisit(patient, names) {
     })
     .catch(() => {});
   return box;
-}
-
-// ---- the office menu's count of open requests
-
-let open = null;
-
-/** How many requests wait in the signed-in office account's queue: "3", "100+"; null when
- * it cannot be had. Asked once per sign-in (and again after the office answers one). */
-export function openRequests() {
-  const who = session.current()?.username ?? null;
-  if (open?.who !== who) {
-    const query = new URLSearchParams({ status: "requested", limit: "100" });
-    open = {
-      who,
-      count: api("GET", `/api/office/appointment-requests?${query}`)
-        .then((p) => (p.cursor ? "100+" : String(p.items.length)))
-        .catch(() => null),
-    };
-  }
-  return open.count;
-}
-
-/** The count's badge for the menu entry whose link is described by it. */
-export function openCountBadge(id) {
-  const badge = h("span", { class: "menu-count", id });
-  fillCount(badge);
-  return badge;
-}
-
-function fillCount(badge) {
-  openRequests().then((n) => {
-    badge.textContent = n === null ? "" : `${n} open`;
-  });
-}
-
-/** Asks the count again (the office answered or opened the queue) and updates the menu. */
-export function recountOpenRequests() {
-  open = null;
-  for (const badge of document.querySelectorAll(".menu-count")) fillCount(badge);
 }

@@ -1,7 +1,7 @@
 // Start-up and navigation: restore the session from the refresh cookie, show the page for
 // the address, keep the menu in step with who is signed in.
 
-import { openCountBadge } from "./appointments.js";
+import { countBadge } from "./counts.js";
 import { MENU, ROUTES } from "./routes.js";
 import * as session from "./session.js";
 import { h, link, page } from "./ui.js";
@@ -82,12 +82,12 @@ function notFound(signedIn) {
 
 function renderMenu(path) {
   const items = MENU.filter((m) => allowed(m.when)).map((m) => {
-    // An entry with a count (the office's open appointment requests) shows it beside its
-    // link, which it describes.
+    // An entry with a count (the office's open appointment requests and inbox, a family's
+    // unread conversations) shows it beside its link, which it describes.
     const countId = m.count ? `menu-count-${m.count}` : undefined;
     return h("li", {},
       link(m.href, m.label, { "aria-current": m.href === path ? "page" : undefined, "aria-describedby": countId }),
-      m.count ? [" ", openCountBadge(countId)] : null);
+      m.count ? [" ", countBadge(m.count, countId)] : null);
   });
   if (session.current()) {
     items.push(h("li", {}, h("button", { type: "button", onclick: signOut }, "Sign out")));

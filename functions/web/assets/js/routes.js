@@ -10,6 +10,7 @@ import * as adminImports from "./pages/admin-imports.js";
 import * as adminSecurityEvents from "./pages/admin-security-events.js";
 import * as adminStaff from "./pages/admin-staff.js";
 import * as appointments from "./pages/appointments.js";
+import * as conversation from "./pages/conversation.js";
 import * as firstSignIn from "./pages/first-sign-in.js";
 import * as forgotPassword from "./pages/forgot-password.js";
 import * as help from "./pages/help.js";
@@ -19,12 +20,17 @@ import * as labReports from "./pages/lab-reports.js";
 import * as labResult from "./pages/lab-result.js";
 import * as labResults from "./pages/lab-results.js";
 import * as medicalRecord from "./pages/medical-record.js";
+import * as medications from "./pages/medications.js";
+import * as messages from "./pages/messages.js";
 import * as newAppointment from "./pages/new-appointment.js";
 import * as officeAccounts from "./pages/office-accounts.js";
 import * as officeAppointments from "./pages/office-appointments.js";
+import * as officeInbox from "./pages/office-inbox.js";
 import * as officePatients from "./pages/office-patients.js";
 import * as officeRegister from "./pages/office-register.js";
+import * as refill from "./pages/refill.js";
 import * as resetPassword from "./pages/reset-password.js";
+import * as sendMessage from "./pages/send-message.js";
 import * as signIn from "./pages/sign-in.js";
 import * as welcome from "./pages/welcome.js";
 
@@ -52,29 +58,38 @@ export const ROUTES = [
   { path: "/medical-record/reports", access: "record", page: labReports },
   { path: "/medical-record/report", access: "record", page: labReport },
   { path: "/medical-record/immunizations", access: "record", page: immunizations },
+  { path: "/medical-record/medications", access: "record", page: medications },
   { path: "/appointments", access: "record", page: appointments },
   { path: "/appointments/new", access: "family", page: newAppointment },
+  { path: "/messages", access: "family", page: messages },
+  { path: "/messages/new", access: "family", page: sendMessage },
+  { path: "/messages/conversation", access: "family", page: conversation },
+  { path: "/messages/refill", access: "family", page: refill },
   { path: "/help", access: "anyone", page: help },
   { path: "/office/register", access: "office", page: officeRegister },
   { path: "/office/patients", access: "office", page: officePatients },
   { path: "/office/accounts", access: "office", page: officeAccounts },
   { path: "/office/appointments", access: "office", page: officeAppointments },
+  { path: "/office/inbox", access: "office", page: officeInbox },
   { path: "/admin/staff", access: "admin", page: adminStaff },
   { path: "/admin/security-events", access: "admin", page: adminSecurityEvents },
   { path: "/admin/imports", access: "admin", page: adminImports },
 ];
 
 // The menu shows only what exists, and only what the signed-in role may use; `count` names
-// a number shown beside the entry (the office's open appointment requests).
+// a number shown beside the entry (counts.js: the office's open appointment requests and
+// what waits in its inbox, a family's unread conversations).
 export const MENU = [
   { href: "/sign-in", label: "Sign in", when: "signed-out" },
   { href: "/welcome", label: "Welcome", when: "signed-in" },
   { href: "/medical-record", label: "Medical Record", when: "family" },
   { href: "/appointments", label: "Appointments", when: "family" },
+  { href: "/messages", label: "Messages", when: "family", count: "unread" },
   { href: "/office/register", label: "Register a patient", when: "office" },
   { href: "/office/patients", label: "Find a patient", when: "office" },
   { href: "/office/accounts", label: "Find an account", when: "office" },
-  { href: "/office/appointments", label: "Appointment requests", when: "office", count: "open-requests" },
+  { href: "/office/appointments", label: "Appointment requests", when: "office", count: "appointment-requests" },
+  { href: "/office/inbox", label: "Inbox", when: "office", count: "inbox" },
   { href: "/admin/staff", label: "Staff accounts", when: "admin" },
   { href: "/admin/security-events", label: "Security events", when: "admin" },
   { href: "/admin/imports", label: "Imports", when: "admin" },

@@ -75,7 +75,8 @@ function idFor(name) {
  * a group side by side in a row, and either may end with `extra` elements (e.g. a button
  * that adds or removes a row). A field is { name, label, term (the label in a sentence),
  * type ("radios" and "checkboxes" take `options`; "textarea" takes `maxlength`, shown as a
- * counter, and `rows`), autocomplete, hint, rules, min and max (a date's or number's),
+ * counter, and `rows`; a text field takes `maxlength` too; `single` lists the options in one
+ * column), autocomplete, hint, rules, min and max (a date's or number's),
  * options: [{ value, label }], required (default true), value }; `name` is the API's field
  * name (`address.city`, `phones[0].number`), so the API's problems land on the right field.
  * `onSubmit(values)` may throw; what it throws is shown, unless `onError(error)` takes it
@@ -183,7 +184,7 @@ function field(f) {
     const inputs = f.options.map((o, i) => f.type === "radios"
       ? h("input", { type: "radio", id: `${id}-${i}`, name: f.name, value: o.value, checked: o.value === f.value })
       : h("input", { type: "checkbox", id: `${id}-${i}`, value: o.value, checked: o.checked }));
-    const list = h("ul", { class: "checks" }, f.options.map((o, i) => h("li", {}, inputs[i], h("label", { for: `${id}-${i}` }, o.label))));
+    const list = h("ul", { class: f.single ? "checks single" : "checks" }, f.options.map((o, i) => h("li", {}, inputs[i], h("label", { for: `${id}-${i}` }, o.label))));
     const target = h("fieldset", { "aria-describedby": describedBy }, h("legend", {}, f.label), hint, list, error);
     return { el: h("div", { class: "field" }, target), inputs, error, target };
   }
@@ -219,6 +220,7 @@ function field(f) {
       value: f.value,
       min: f.min,
       max: f.max,
+      maxlength: f.maxlength,
     });
   }
   const label = h("label", { for: id }, f.label, f.required === false ? " (optional)" : "");
@@ -300,4 +302,32 @@ export async function pagedTable(caption, headings, { next, row, noun, first = n
   });
   show(first ?? await next(null));
   return { el: h("div", {}, t.el, status, h("div", { class: "actions" }, more)), count };
+}
+
+/** A list of a paged answer with "More …" under it: `item(entry, n)` draws the n-th entry
+ * as an <li>. Returns { el, count } with the first page shown. */
+export function pagedList({ first, next, item, noun, moreLabel, listClass }) {
+  const list = h("ul", { class: listClass });
+  const status = h("div", { role: "status" });
+  const more = h("button", { type: "button" }, moreLabel);
+  let count = 0;
+  let cursor = null;
+  const add = (page) => {
+    for (const entry of page.items) list.append(item(entry, count++));
+    cursor = page.cursor ?? null;
+    more.hidden = cursor === null;
+  };
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      add(await next(cursor));
+      status.replaceChildren(`Showing ${count} ${noun}.`);
+    } catch (error) {
+      status.replaceChildren(alertBox(error.message));
+    } finally {
+      more.disabled = false;
+    }
+  });
+  add(first);
+  return { el: h("div", {}, list, status, h("div", { class: "actions" }, more)), count };
 }

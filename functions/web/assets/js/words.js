@@ -64,6 +64,18 @@ export const ACTIONS = {
   "appointment-request.decline": "Declined an appointment request",
   "appointment-request.confirm": "Confirmed a request to cancel a visit",
   "appointment-request.note": "Added an internal note to an appointment request",
+  "conversations.read": "Viewed the list of messages",
+  "conversation.read": "Opened a conversation (Messages)",
+  "conversation.create": "Sent a message (Send A Message)",
+  "conversation.reply": "Replied in a conversation",
+  "conversation.take": "Took a conversation in the office's inbox",
+  "conversation.close": "Closed a conversation",
+  "conversation.note": "Added an internal note to a conversation",
+  "inbox.read": "Saw the conversation or refill request in the office's inbox",
+  "medications.read": "Viewed medications",
+  "refill-requests.read": "Viewed refill requests",
+  "refill-request.create": "Sent a refill request (Refill medications)",
+  "refill-request.answer": "Answered a refill request",
 };
 
 // What became of it: done; refused access; let in but not done (a stale save, a field the
@@ -174,6 +186,24 @@ export const DAYS = {
 };
 
 export const TIMES_OF_DAY = { morning: "Morning", afternoon: "Afternoon" };
+
+// Messages: a conversation with the clinic office is open until the office closes it; a
+// family's message opens it again.
+export const CONVERSATION_STATUSES = { open: "Open", closed: "Closed" };
+
+// Who wrote a message (the API's `from.kind`).
+export const AUTHOR_KINDS = { family: "Family", staff: "Clinic office" };
+
+// "Refill medications": the office's answer for one medication of a request.
+export const REFILL_STATUSES = {
+  requested: "Waiting for the office",
+  approved: "Approved",
+  denied: "Denied",
+  "needs-appointment": "Needs an appointment",
+};
+
+// A refill request as a whole: waiting while any medication is, then answered.
+export const REFILL_REQUEST_STATUSES = { requested: "Waiting for the office", answered: "Answered" };
 
 /** The words as a form field's options. */
 export function options(words) {

@@ -10,7 +10,7 @@ import {
 } from "../appointments.js";
 import { backTo, possessive, recordLoaded, recordPatient, whose } from "../patient.js";
 import { patientPath, say } from "../records.js";
-import { alertBox, confirmDialog, facts, h, link, notice, page, pagedTable } from "../ui.js";
+import { alertBox, confirmDialog, facts, h, link, notice, page, pagedList, pagedTable } from "../ui.js";
 
 const TITLE = "Appointments";
 const FILE = "appointment.ics";
@@ -170,32 +170,4 @@ export async function show(ctx = {}) {
         : requestList.el),
     patient.office ? backTo(patient) : null,
   );
-}
-
-/** A list of a paged answer with "More …" under it: `item(entry, n)` draws the n-th entry
- * as an <li>. Returns { el, count } with the first page shown. */
-function pagedList({ first, next, item, noun, moreLabel, listClass }) {
-  const list = h("ul", { class: listClass });
-  const status = h("div", { role: "status" });
-  const more = h("button", { type: "button" }, moreLabel);
-  let count = 0;
-  let cursor = null;
-  const add = (page) => {
-    for (const entry of page.items) list.append(item(entry, count++));
-    cursor = page.cursor ?? null;
-    more.hidden = cursor === null;
-  };
-  more.addEventListener("click", async () => {
-    more.disabled = true;
-    try {
-      add(await next(cursor));
-      status.replaceChildren(`Showing ${count} ${noun}.`);
-    } catch (error) {
-      status.replaceChildren(alertBox(error.message));
-    } finally {
-      more.disabled = false;
-    }
-  });
-  add(first);
-  return { el: h("div", {}, list, status, h("div", { class: "actions" }, more)), count };
 }

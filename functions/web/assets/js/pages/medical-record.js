@@ -1,6 +1,6 @@
 // "Medical Record": what the hospital's laboratory and clinics sent for the child: lab
-// results, Lab Diagnostic Reports and Immunization Records (the FAQ's "Medical Record > Lab
-// Diagnostic Reports").
+// results, Lab Diagnostic Reports, Immunization Records and Medications (the FAQ's "Medical
+// Record > Lab Diagnostic Reports").
 
 import { familyPatient, possessive, whose } from "../patient.js";
 import { h, link, page } from "../ui.js";
@@ -24,6 +24,7 @@ export function show() {
       h("ul", { class: "links" },
         item("/medical-record/results", "Lab results", "Every result, newest first, with its reference range and a chart of earlier values."),
         item("/medical-record/reports", "Lab Diagnostic Reports", "The lab's reports: each with its conclusion and its results."),
-        item("/medical-record/immunizations", "Immunization Records", "Every vaccine given; print it for school, or download it for another doctor (FHIR)."))),
+        item("/medical-record/immunizations", "Immunization Records", "Every vaccine given; print it for school, or download it for another doctor (FHIR)."),
+        item("/medical-record/medications", "Medications", "Active prescriptions: dosage, prescriber, refills left. Ask for refills under Messages."))),
   );
 }

@@ -9,9 +9,10 @@
 
 import { api, clinicNames } from "../api.js";
 import {
-  EASTERN_LABEL, dateText, easternInstant, easternRfc3339, easternToday, easternWhen, kindText, recountOpenRequests,
+  EASTERN_LABEL, dateText, easternInstant, easternRfc3339, easternToday, easternWhen, kindText,
   requestState, visitWhen, waited,
 } from "../appointments.js";
+import { recountOffice } from "../counts.js";
 import { say } from "../records.js";
 import * as session from "../session.js";
 import { alertBox, facts, fieldError, form, h, link, notice, page, pagedTable } from "../ui.js";
@@ -91,7 +92,7 @@ async function showQueue(ctx, query) {
     page(TITLE, alertBox(error.message), h("div", { class: "card" }, filters.el));
     return;
   }
-  if (status === "requested" && !clinic) recountOpenRequests();
+  if (status === "requested" && !clinic) recountOffice();
   const row = (r) => h("tr", {},
     h("td", {}, waited(r.age_days)),
     h("td", {},
@@ -143,7 +144,7 @@ async function changedElsewhere(id) {
     return;
   }
   render(item, await clinicNames(), alertBox("Someone else changed this request after you opened it, so your change was not saved. This is the request as it is now."));
-  recountOpenRequests();
+  recountOffice();
 }
 
 function render(r, names, message = null) {
@@ -176,7 +177,7 @@ function render(r, names, message = null) {
   // After an answer: the request as the API gave it back, keeping the patient and notes.
   const answered = (answer, text) => {
     render({ ...r, ...answer, patient: r.patient, notes: r.notes }, names, notice(text));
-    recountOpenRequests();
+    recountOffice();
   };
   const onError = (error) => {
     if (error.status !== 409) return false;
