@@ -668,6 +668,7 @@ def test_audit_table_is_append_only():
         "profile": {"dynamodb:putitem", "dynamodb:query"},
         "records": {"dynamodb:putitem"},
         "appointments": {"dynamodb:putitem"},
+        "messages": {"dynamodb:putitem"},
     }.items():
         assert binary in roles, f"no function with Binary {binary}"
         missing = needs - granted.get(roles[binary], set())

@@ -7,17 +7,20 @@ It starts `portal-local` (PORTAL_BIN, default target/debug/portal-local) on the 
 backend, on a free loopback port, with a data directory and admin password of its own; signs
 in the bootstrap admin; creates a staff member of one clinic, a patient of that clinic with a
 parent's family account and a patient of another clinic; takes each account through its first
-sign-in (reading the credential email from GET /dev/outbox, as tests/scenarios do); then runs
-schemathesis with tests/fuzz/schemathesis.toml plus dictionaries of the ids it just created
-(`write_config`).
+sign-in (reading the credential email from GET /dev/outbox, as tests/scenarios do); gives the
+family's patient two active medications (FHIR MedicationRequests through POST /dev/fhir) and a
+preferred pharmacy, so that refill requests can succeed, and a conversation and a refill request
+for the office's routes to find; then runs schemathesis with
+tests/fuzz/schemathesis.toml plus dictionaries of the ids it just created (`write_config`).
 
 The order of the runs matters: the office runs may rename, disable, unlink or re-credential
 the family account, so the family goes first and admin, who may do all of it, last. Each run
 signs in afresh right before it starts.
 
 Environment: PORTAL_BIN; FUZZ_SEED, FUZZ_MAX_EXAMPLES (the defaults are what tests/run uses);
-FUZZ_ROLES (e.g. "family,admin") to run only some; FUZZ_KEEP=1 keeps the work directory
-(server log, reports) and prints its path.
+FUZZ_ROLES (e.g. "family,admin") to run only some; FUZZ_OPERATIONS (operation ids, e.g.
+"createConversation,listOfficeInbox") to run only those operations (tests/run runs them all);
+FUZZ_KEEP=1 keeps the work directory (server log, reports) and prints its path.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import requests
@@ -51,6 +55,7 @@ ROLES = ["family", "none", "staff", "admin"]
 CARDIOLOGY = "pediatric-cardiology"
 ENDOCRINE = "pediatric-endocrine"
 TIMEOUT_S = 30
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
 def log(msg: str) -> None:
@@ -157,6 +162,25 @@ class Portal:
         return password
 
 
+def medication_bundle(patient_id: str) -> dict:
+    """A FHIR R4 collection Bundle of two active MedicationRequests (one with no refills left,
+    which can still be asked for) for the portal patient `patient_id`."""
+    written = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    drugs = [("Albuterol 90 mcg/actuation inhaler", "745679", 2), ("Cetirizine 1 mg/mL oral solution", "1014678", 0)]
+    entries = []
+    for name, code, refills in drugs:
+        rid = str(uuid.uuid4())
+        entries.append({"fullUrl": f"urn:uuid:{rid}", "resource": {
+            "resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
+            "subject": {"reference": f"Patient/{patient_id}"}, "authoredOn": written,
+            "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": code, "display": name}], "text": name},
+            "requester": {"display": "Rosa Alvarez, MD"},
+            "dosageInstruction": [{"sequence": 1, "text": "As directed"}],
+            "dispenseRequest": {"numberOfRepeatsAllowed": refills},
+        }})
+    return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection", "entry": entries}
+
+
 def set_up(portal: Portal) -> dict:
     """The accounts and patients the runs use: {role: (username, password)}, and the ids."""
     admin = portal.sign_in("admin", portal.admin_password)
@@ -185,6 +209,26 @@ def set_up(portal: Portal) -> dict:
         portal.call("GET", f"/api/patients/{ours}/access-log?limit=1", 200, family_token)["cursor"],
         portal.call("GET", f"/api/admin/patients/{ours}/audit?limit=2", 200, admin)["cursor"],
     ]
+    # "Refill medications" (issue 13): active medications of the family's patient to ask for,
+    # and a preferred pharmacy under Additional information for `"pharmacy": "preferred"`.
+    r = requests.post(portal.base + "/dev/fhir", data=json.dumps(medication_bundle(ours)),
+                      headers={"Content-Type": "application/fhir+json"}, timeout=TIMEOUT_S)
+    filed = [e.get("response", {}).get("status", "") for e in r.json().get("entry", [])] if r.ok else []
+    if r.status_code != 200 or not filed or not all(s.startswith("201") for s in filed):
+        raise SystemExit(f"set-up: POST /dev/fhir answered {r.status_code}: {r.text[:300]}")
+    medications = [m["id"] for m in portal.call("GET", f"/api/patients/{ours}/medications", 200, admin)["items"]]
+    if len(medications) != 2:
+        raise SystemExit(f"set-up: the family's patient has {len(medications)} medications, not 2")
+    portal.call("PUT", f"/api/patients/{ours}/additional-info", 200, admin, {
+        "emergency_contacts": [],
+        "pharmacy": {"name": "Main Street Pharmacy", "address": "12 Main Street, Lexington, MA 02421",
+                     "phone": "(781) 555-0199"},
+        "version": 0})
+    # A conversation and a refill request of the family's, for the office's routes to find.
+    conversation = portal.call("POST", f"/api/patients/{ours}/conversations", 201, family_token, {
+        "clinic": CARDIOLOGY, "subject": "A question", "body": "When should Ava come back?"})["id"]
+    refill = portal.call("POST", f"/api/patients/{ours}/refill-requests", 201, family_token, {
+        "medication_ids": medications, "pharmacy": "preferred"})["id"]
     return {
         "accounts": {"admin": ("admin", portal.admin_password), "staff": (staff, staff_password),
                      "family": (family, family_password)},
@@ -195,6 +239,9 @@ def set_up(portal: Portal) -> dict:
         # A New Appointment's earliest date: today or later, at most a year ahead.
         "earliest_dates": [(dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=d)).isoformat() for d in (7, 30)],
         "clinics": [CARDIOLOGY],
+        "medications": medications,
+        "conversations": [conversation],
+        "refill_requests": [refill],
     }
 
 
@@ -224,6 +271,15 @@ values = {toml_list(data["earliest_dates"])}
 [dictionaries.clinics]
 values = {toml_list(data["clinics"])}
 
+[dictionaries.medications]
+values = {toml_list(data["medications"])}
+
+[dictionaries.conversations]
+values = {toml_list(data["conversations"])}
+
+[dictionaries.refill_requests]
+values = {toml_list(data["refill_requests"])}
+
 [dictionaries.passwords]
 values = {toml_list([strong_password() for _ in range(3)])}
 """
@@ -247,6 +303,8 @@ def run_schemathesis(portal: Portal, config: Path, role: str, token: str | None,
     ]
     if token:
         cmd += ["--header", f"Authorization: Bearer {token}"]
+    for operation in filter(None, os.environ.get("FUZZ_OPERATIONS", "").split(",")):
+        cmd += ["--include-operation-id", operation.strip()]
     log(f"schemathesis as {role}: seed {SEED}, at most {MAX_EXAMPLES} examples per operation")
     started = time.monotonic()
     env = dict(os.environ, SCHEMATHESIS_HOOKS=str(HERE / "hooks.py"))

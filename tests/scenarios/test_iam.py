@@ -278,7 +278,8 @@ def test_the_template_is_read_as_it_is_written():
     """The template side on its own: the grants the roles really have, not an empty set."""
     template = load_template()
     roles = function_roles(template)
-    assert set(roles) >= {"auth", "accounts", "profile", "records", "appointments", "clinics", "web", "records-ingest"}
+    assert set(roles) >= {"auth", "accounts", "profile", "records", "appointments", "messages", "clinics", "web",
+                          "records-ingest"}
     assert set(LOCAL_WAYS_IN.values()) <= set(roles), f"LOCAL_WAYS_IN names no function of the template: {LOCAL_WAYS_IN}"
     tables = table_ids(template)
     assert set(tables) == {"portal", AUDIT_TABLE}
@@ -300,3 +301,11 @@ def test_the_template_is_read_as_it_is_written():
         Grant("dynamodb:PutItem", tables[AUDIT_TABLE])}
     assert Grant("ses:SendEmail", SES_IDENTITY) in grants["appointments"]
     assert not {g for g in grants["appointments"] if g.action.startswith("cognito-idp:")}
+    # messages: the same, for conversations and refill requests (their lists and inboxes moved
+    # in transactions: PutItem and DeleteItem), and the mail when the office replies or answers.
+    assert {g for g in grants["messages"] if g.on == tables["portal"]} == {
+        Grant(f"dynamodb:{a}", tables["portal"]) for a in ("GetItem", "BatchGetItem", "Query", "PutItem", "DeleteItem")}
+    assert {g for g in grants["messages"] if g.on == tables[AUDIT_TABLE]} == {
+        Grant("dynamodb:PutItem", tables[AUDIT_TABLE])}
+    assert Grant("ses:SendEmail", SES_IDENTITY) in grants["messages"]
+    assert not {g for g in grants["messages"] if g.action.startswith("cognito-idp:")}

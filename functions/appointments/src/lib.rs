@@ -10,6 +10,7 @@ mod requests;
 mod visits;
 
 use lambda_http::{Body, Request, Response};
+use portal::access::office::only as office_only;
 use portal::domain::{RecordId, RequestId};
 use portal::http::{serve, Caller};
 use portal::routes::appointments::Endpoint;
@@ -21,6 +22,11 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         let param = |name: &str| params.get(name).map(String::as_str).unwrap_or_default();
         let id = param("patient_id");
         let visit = || RecordId::parse(param("appointment_id")).ok();
+        // The office's routes: families get 403 before a body or parameter is judged.
+        if matches!(endpoint, Endpoint::Queue | Endpoint::OfficeRequest | Endpoint::Schedule | Endpoint::Decline | Endpoint::Confirm | Endpoint::Note)
+        {
+            office_only(app, &caller).await?;
+        }
         let request = || RequestId::parse(param("request_id")).ok();
         match endpoint {
             Endpoint::Visits => visits::list(app, &caller, id, &req).await,

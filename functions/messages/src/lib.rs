@@ -10,6 +10,7 @@ mod office;
 mod refills;
 
 use lambda_http::{Body, Request, Response};
+use portal::access::office::only as office_only;
 use portal::domain::{ConversationId, RequestId};
 use portal::http::{serve, Caller};
 use portal::routes::messages::Endpoint;
@@ -22,6 +23,13 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         let id = param("patient_id");
         let conversation = || ConversationId::parse(param("conversation_id")).ok();
         let request = || RequestId::parse(param("request_id")).ok();
+        // The office's routes: families get 403 before a body or parameter is judged.
+        if matches!(
+            endpoint,
+            Endpoint::Inbox | Endpoint::Counts | Endpoint::Take | Endpoint::Close | Endpoint::ConversationNote | Endpoint::AnswerRefill
+        ) {
+            office_only(app, &caller).await?;
+        }
         match endpoint {
             Endpoint::Conversations => conversations::list(app, &caller, id, &req).await,
             Endpoint::NewConversation => conversations::create(app, &caller, id, &req).await,
