@@ -28,9 +28,9 @@ their public names so that the tests' `from conftest import (...)` keeps working
 - records.py: what a portal wrote outside its API (data dir, audit store, log lines).
 - processes.py: `Servers` starts each backend at most once per session (lazily) and keeps
   its stdout+stderr in a log file for the whole session; free ports, waiting for a server.
-- fhir_bundles.py (imported by test_records.py itself, not re-exported): FHIR R4 resources and
-  bundles for `Portal.post_fhir` (POST /dev/fhir), reading its batch-response, and validating
-  an exported Bundle with fhir.resources' R4B models.
+- fhir_bundles.py (imported by the tests that send FHIR themselves, not re-exported): FHIR R4
+  resources and bundles for `Portal.post_fhir` (POST /dev/fhir), reading its batch-response,
+  and validating an exported Bundle with fhir.resources' R4B models.
 """
 
 from __future__ import annotations

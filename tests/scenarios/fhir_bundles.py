@@ -8,12 +8,14 @@ batch-response that answers them, and validating what the portal exports.
 - An EHR's bundle refers to the patient by a literal `Patient/<portal id>` (`literal`) or by an
   identifier reference with the MRN system (`by_mrn`).
 - `observation`, `diagnostic_report` and `immunization` build the resources, `appointment` a
-  visit of the EHR's schedule (issue 12); `bundle` wraps them (type collection, transaction or
+  visit of the EHR's schedule (issue 12), `medication_request` a prescription (issue 13, with
+  the RxNorm-coded `Drug`s below); `bundle` wraps them (type collection, transaction or
   batch). Every id is a fresh uuid4, every MRN of
   `new_mrn` a fresh one, so that tests sharing a session's portal never collide.
 - `statuses` and `outcomes` read a batch-response; `validate_r4` validates a Bundle with the
-  `fhir.resources` package's R4B models (the same as R4 for Bundle, Patient, Immunization and
-  Appointment; test_appointments.py validates what `appointment` builds with them).
+  `fhir.resources` package's R4B models (the same as R4 for Bundle, Patient, Immunization,
+  Appointment and MedicationRequest; test_appointments.py and test_messages.py validate what
+  `appointment` and `medication_request` build with them).
 
 Not named fhir.py: a module of that name would hide the `fhir` package of fhir.resources.
 """
@@ -413,6 +415,64 @@ def appointment(subject: dict, *, start: str, end: str | None = None, status: st
         resource["cancelationReason"] = {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason",
             "code": "pat", "display": "Patient"}]}
+    return _with_meta(resource, _meta(source, restricted, last_updated))
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@dataclass(frozen=True)
+class Drug:
+    """A medication: its name (the coding's display and the text) and its RxNorm RxCUI (None:
+    sent by name only)."""
+    rxnorm: str | None
+    name: str
+
+
+AMOXICILLIN = Drug("308182", "Amoxicillin 250 MG Oral Capsule")
+ALBUTEROL = Drug("745679", "200 ACTUAT Albuterol 0.09 MG/ACTUAT Metered Dose Inhaler")
+FLUTICASONE = Drug("895994", "120 ACTUAT Fluticasone propionate 0.044 MG/ACTUAT Metered Dose Inhaler")
+CETIRIZINE = Drug(None, "Cetirizine Hydrochloride 1 MG/ML Oral Solution")
+METHYLPHENIDATE = Drug(None, "Methylphenidate Hydrochloride 10 MG Oral Tablet")
+NORETHINDRONE = Drug(None, "Norethindrone 0.35 MG Oral Tablet")
+
+
+def medication_request(subject: dict, medication: Drug | str, *, authored: str, status: str = "active",
+                       coded: bool = True, by_reference: bool = False, requester: str | None = "Rosa Alvarez, MD",
+                       dosage: str | None = None, refills: int | None = None, intent: str = "order",
+                       source: str | None = EHR_SOURCE, restricted: str | None = None,
+                       last_updated: str | None = None, id: str | None = None) -> dict:
+    """A FHIR R4 MedicationRequest (a prescription of the EHR) for `subject` (a reference:
+    `literal`, `by_mrn` or `ref_to`).
+
+    `medication`: a `Drug` (medicationCodeableConcept with its RxNorm coding when it has one and
+    `coded`, and its name as text) or a name alone (text only). `by_reference`: the name as a
+    medicationReference's display instead (no code). `authored`: authoredOn; `requester`: the
+    prescriber's display; `dosage`: dosageInstruction[0].text; `refills`:
+    dispenseRequest.numberOfRepeatsAllowed. `restricted`: "R" or "V" in meta.security;
+    `last_updated`: meta.lastUpdated (a later one replaces the earlier)."""
+    name = medication.name if isinstance(medication, Drug) else medication
+    resource: dict = {
+        "resourceType": "MedicationRequest",
+        "id": id or new_id(),
+        "status": status,
+        "intent": intent,
+        "subject": subject,
+        "authoredOn": authored,
+    }
+    if by_reference:
+        resource["medicationReference"] = {"reference": f"Medication/{new_id()}", "display": name}
+    elif isinstance(medication, Drug) and medication.rxnorm and coded:
+        resource["medicationCodeableConcept"] = {
+            "coding": [{"system": RXNORM, "code": medication.rxnorm, "display": name}], "text": name}
+    else:
+        resource["medicationCodeableConcept"] = {"text": name}
+    if requester is not None:
+        resource["requester"] = {"reference": f"Practitioner/{new_id()}", "display": requester}
+    if dosage is not None:
+        resource["dosageInstruction"] = [{"sequence": 1, "text": dosage}]
+    if refills is not None:
+        resource["dispenseRequest"] = {"numberOfRepeatsAllowed": refills}
     return _with_meta(resource, _meta(source, restricted, last_updated))
 
 

@@ -28,6 +28,11 @@ class Kind:
     # What issue 12's tests write about a visit: a request's reason, the office's notes and
     # decline reasons, a visit's instructions and the reason or comment of an Appointment.
     APPOINTMENT_TEXT = "appointment reason, note or instructions"
+    # Issue 13: what families and the office write in Messages (a conversation's subject and
+    # messages, the office's notes, a refill request's note and the office's reasons), and the
+    # prescriptions (a medication's name and dosage text).
+    MESSAGE_TEXT = "message subject, body or note"
+    MEDICATION = "medication name or dosage"
 
 
 class SecretRegistry:

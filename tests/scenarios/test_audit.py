@@ -19,7 +19,7 @@ import fhir_bundles as fhir
 
 from conftest import (
     PORTAL_BIN, CARDIOLOGY, CLINIC_NAMES, ENDOCRINE, SECRETS, Kind, assert_no_store, assert_problem, describe,
-    letters, new_address, new_contact, new_email, new_patient_body, new_phone, new_username,
+    letters, new_address, new_contact, new_email, new_patient_body, new_pharmacy, new_phone, new_username,
     patient_path,
 )
 
@@ -570,3 +570,122 @@ def test_a_refused_cancel_and_a_replayed_create_of_a_request_are_audited_as_such
     assert portal.post(cancel, token=family.auth, json={}).status_code == 200
     assert_problem(portal.post(cancel, token=family.auth, json={}), 409)
     assert outcomes(portal, pid, "appointment-request.cancel") == [("allowed", None), ("failed", 409)]
+
+
+# ---------------------------------------------------------------- issue 13: messages and refills
+
+MESSAGE_ACTIONS = {"conversations.read", "conversation.read", "conversation.create", "conversation.reply",
+                   "conversation.take", "conversation.close", "conversation.note", "inbox.read", "medications.read",
+                   "refill-requests.read", "refill-request.create", "refill-request.answer"}
+CHELMSFORD = "pediatric-specialty-center-chelmsford"  # the inbox of this test's clinic lists its patients only
+
+
+def test_the_message_actions_are_the_codes():
+    """Each audit action of the messages contract is one of the code's."""
+    assert MESSAGE_ACTIONS - ACTIONS == set(), "message actions the code does not have"
+
+
+def test_every_messages_operation_writes_exactly_one_audit_record(portal):
+    """Issue 13: each route of the messages function, and the medications, writes one record of
+    its action for the patient concerned (the inbox: one for each patient it lists), with no PHI
+    (no subject, message, note, medication or pharmacy); the counts name no patient and write
+    none; a read denied to staff of another clinic is recorded as denied; an unknown
+    conversation id records nothing; a replayed send is recorded as replayed."""
+    from fhir_bundles import AMOXICILLIN, medication_request
+
+    staff = portal.make_staff(clinics=(CHELMSFORD,))
+    other = portal.make_staff(clinics=(ENDOCRINE,))
+    admin = portal.admin_token()
+    x = portal.make_patient(staff.auth, CHELMSFORD)
+    y = portal.make_patient(staff.auth, CHELMSFORD)
+    X, Y = x["id"], y["id"]
+    dosage = SECRETS.add(Kind.MEDICATION, "Take 1 capsule by mouth, course " + letters(10))
+    SECRETS.add(Kind.MEDICATION, AMOXICILLIN.name)
+    for pid in (X, Y):
+        b = fhir.bundle(medication_request(fhir.literal(pid), AMOXICILLIN, authored=fhir.moment(5), dosage=dosage,
+                                           refills=1))
+        assert fhir.statuses(portal.post_fhir(b), b) == ["201"]
+    parent = portal.make_holder(x, "parent", staff.auth)
+    parent_y = portal.make_holder(y, "parent", staff.auth)
+    subject = SECRETS.add(Kind.MESSAGE_TEXT, "Question about " + letters(10))
+    body = SECRETS.add(Kind.MESSAGE_TEXT, "Her stomach hurts after " + letters(10))
+    note = SECRETS.add(Kind.MESSAGE_TEXT, "Call the father " + letters(10))
+    pharmacy = new_pharmacy()
+    phi = _phi_of(x) | _phi_of(y) | {subject, body, note, dosage, AMOXICILLIN.name, pharmacy["name"],
+                                     pharmacy["address"], pharmacy["phone"], parent.email}
+    c = Counter(portal, [X, Y], phi)
+    get, post = portal.get, portal.post
+
+    def keyed():
+        return {"Idempotency-Key": str(uuid.uuid4())}
+
+    [med] = get(patient_path(X, "medications"), token=admin).json()["items"]
+    [med_y] = get(patient_path(Y, "medications"), token=admin).json()["items"]
+    conversation = {"clinic": CHELMSFORD, "subject": subject, "body": body}
+    c.run("GET medications", lambda: get(patient_path(X, "medications"), token=parent.auth), 200,
+          {X: (1, "medications.read", "parent", "allowed")})
+    c.run("GET medications (staff)", lambda: get(patient_path(X, "medications"), token=staff.auth), 200,
+          {X: (1, "medications.read", "staff", "allowed")})
+    headers = keyed()
+    conv = c.run("POST conversations", lambda: post(patient_path(X, "conversations"), token=parent.auth,
+                                                    json=conversation, headers=headers), 201,
+                 {X: (1, "conversation.create", "parent", "allowed")}).json()
+    c.run("POST conversations (replayed)", lambda: post(patient_path(X, "conversations"), token=parent.auth,
+                                                        json=conversation, headers=headers), 201,
+          {X: (1, "conversation.create", "parent", "replayed")})
+    c.run("POST conversations (Y)", lambda: post(patient_path(Y, "conversations"), token=parent_y.auth,
+                                                 json={**conversation, "subject": subject + " too"}, headers=keyed()),
+          201, {Y: (1, "conversation.create", "parent", "allowed")})
+    c.run("GET conversations", lambda: get(patient_path(X, "conversations"), token=parent.auth), 200,
+          {X: (1, "conversations.read", "parent", "allowed")})
+    c.run("GET conversation", lambda: get(patient_path(X, f"conversations/{conv['id']}"), token=parent.auth), 200,
+          {X: (1, "conversation.read", "parent", "allowed")})
+    c.run("GET conversation (staff, marks it read)",
+          lambda: get(patient_path(X, f"conversations/{conv['id']}"), token=staff.auth), 200,
+          {X: (1, "conversation.read", "staff", "allowed")})
+    c.run("reply (staff)", lambda: post(patient_path(X, f"conversations/{conv['id']}/messages"), token=staff.auth,
+                                        json={"body": body + " answered"}, headers=keyed()), 201,
+          {X: (1, "conversation.reply", "staff", "allowed")})
+    c.run("reply (family)", lambda: post(patient_path(X, f"conversations/{conv['id']}/messages"), token=parent.auth,
+                                         json={"body": body + " again"}, headers=keyed()), 201,
+          {X: (1, "conversation.reply", "parent", "allowed")})
+    c.run("the inbox (two patients listed)",
+          lambda: get(f"/api/office/inbox?clinic={CHELMSFORD}", token=staff.auth), 200,
+          {X: (1, "inbox.read", "staff", "allowed"), Y: (1, "inbox.read", "staff", "allowed")})
+    c.run("the inbox (admin, one listed a page)",
+          lambda: get(f"/api/office/inbox?clinic={CHELMSFORD}&limit=1", token=admin), 200,
+          lambda r: {r.json()["items"][0]["patient"]["id"]: (1, "inbox.read", "admin", "allowed")})
+    c.run("the counts", lambda: get("/api/office/counts", token=staff.auth), 200, {})
+    c.run("note", lambda: post(f"/api/office/conversations/{conv['id']}/notes", token=staff.auth,
+                               json={"text": note}), 201, {X: (1, "conversation.note", "staff", "allowed")})
+    version = [i for i in get(patient_path(X, "conversations"), token=admin).json()["items"]
+               if i["id"] == conv["id"]][0]["version"]
+    taken = c.run("take", lambda: post(f"/api/office/conversations/{conv['id']}/take", token=staff.auth,
+                                       json={"version": version}), 200,
+                  {X: (1, "conversation.take", "staff", "allowed")}).json()
+    c.run("close", lambda: post(f"/api/office/conversations/{conv['id']}/close", token=admin,
+                                json={"version": taken["version"]}), 200,
+          {X: (1, "conversation.close", "admin", "allowed")})
+    refill = {"medication_ids": [med["id"]], "pharmacy": pharmacy, "note": note}
+    req = c.run("POST refill-requests", lambda: post(patient_path(X, "refill-requests"), token=parent.auth,
+                                                     json=refill, headers=keyed()), 201,
+                {X: (1, "refill-request.create", "parent", "allowed")}).json()
+    c.run("POST refill-requests (Y)", lambda: post(patient_path(Y, "refill-requests"), token=parent_y.auth,
+                                                   json={**refill, "medication_ids": [med_y["id"]]}, headers=keyed()),
+          201, {Y: (1, "refill-request.create", "parent", "allowed")})
+    c.run("GET refill-requests", lambda: get(patient_path(X, "refill-requests"), token=parent.auth), 200,
+          {X: (1, "refill-requests.read", "parent", "allowed")})
+    c.run("the refill inbox (two patients listed)",
+          lambda: get(f"/api/office/inbox?kind=refill&clinic={CHELMSFORD}", token=staff.auth), 200,
+          {X: (1, "inbox.read", "staff", "allowed"), Y: (1, "inbox.read", "staff", "allowed")})
+    c.run("answer", lambda: post(f"/api/office/refill-requests/{req['id']}/answer", token=staff.auth, json={
+        "answers": [{"medication_id": med["id"], "status": "denied", "reason": note}], "version": req["version"]}),
+        200, {X: (1, "refill-request.answer", "staff", "allowed")})
+    c.run("denied read (staff of another clinic)", lambda: get(patient_path(X, "conversations"), token=other.auth),
+          404, {X: (1, "conversations.read", "staff", "denied")})
+    c.run("denied medications (staff of another clinic)",
+          lambda: get(patient_path(X, "medications"), token=other.auth), 404,
+          {X: (1, "medications.read", "staff", "denied")})
+    c.run("unknown conversation id", lambda: post(f"/api/office/conversations/{uuid.uuid4()}/notes", token=staff.auth,
+                                                  json={"text": "A note"}), 404, {})
+    assert not c.problems, "\n".join(c.problems)

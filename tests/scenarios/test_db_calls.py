@@ -1,8 +1,9 @@
 """Issue 4's cost rule, on the AWS backend: reading a patient's demographics costs at most two
 DynamoDB reads (the access check included) plus the one audit write; issue 11's lab results
-one read more (their page, or a result's chart); issue 12's visits and requests the same as
-results, and the office's queue one Query per clinic, never a Scan. Each answer's "answered"
-log line counts the DynamoDB calls of its request."""
+one read more (their page, or a result's chart); issue 12's visits and requests, and issue 13's
+conversations, medications and refill requests, the same as results; the office's queue and
+inbox one Query per clinic (the counts three), never a Scan. Each answer's "answered" log line
+counts the DynamoDB calls of its request."""
 
 import datetime as dt
 import uuid
@@ -134,3 +135,76 @@ def test_the_queue_reads_one_query_per_clinic_and_never_scans(portal):
     assert [i["clinic"] for i in r.json()["items"]] != [], "the admins' queue is empty"
     assert lines["two"]["dynamodb_reads"] == lines["one"]["dynamodb_reads"] + 1, (lines["one"], lines["two"])
     assert lines["admin"]["dynamodb_reads"] >= len(FAQ_CLINICS), lines["admin"]
+
+
+PHARMACY = {"name": "Corner Pharmacy", "address": "1 Main Street, Boston", "phone": "617 555 0134"}
+
+
+def test_reading_messages_medications_and_refills_costs_as_much_as_lab_results(portal):
+    """Issue 13: a family's page of conversations, of medications or of refill requests, and a
+    conversation with nothing unread, are the access check's two reads, the page's one Query,
+    and the audit write; never a Scan."""
+    if portal.backend != "aws":
+        pytest.skip("counts DynamoDB calls: the AWS backend only")
+    family = portal.make_family()
+    pid = family.patient["id"]
+    sent = fhir.bundle(*(fhir.medication_request(fhir.literal(pid), drug, authored=fhir.moment(i + 2), refills=1)
+                         for i, drug in enumerate((fhir.AMOXICILLIN, fhir.ALBUTEROL))))
+    assert fhir.statuses(portal.post_fhir(sent), sent) == ["201"] * 2
+    [med, _] = portal.patient_data(family.auth, pid, "medications")["items"]
+    r = portal.post(patient_path(pid, "conversations"), token=family.auth,
+                    headers={"Idempotency-Key": str(uuid.uuid4())},
+                    json={"clinic": CARDIOLOGY, "subject": "A question", "body": "Is the new dose right?"})
+    assert r.status_code == 201, describe(r)
+    cid = r.json()["id"]
+    r = portal.post(patient_path(pid, "refill-requests"), token=family.auth,
+                    headers={"Idempotency-Key": str(uuid.uuid4())},
+                    json={"medication_ids": [med["id"]], "pharmacy": PHARMACY})
+    assert r.status_code == 201, describe(r)
+    for path, route in (("conversations", "conversations"), ("medications", "medications"),
+                        ("refill-requests", "refill-requests"),
+                        (f"conversations/{cid}", "conversations/{conversation_id}")):
+        since = portal.log_offset()
+        r = portal.get(patient_path(pid, path), token=family.auth)
+        assert r.status_code == 200, describe(r)
+        line = answered_line(portal, since, "GET", f"/api/patients/{{patient_id}}/{route}")
+        assert line["dynamodb_reads"] <= 3 and line["dynamodb_writes"] == 1, line
+        assert "dynamodb:Scan" not in str(line.get("sdk_calls")), line
+
+
+def test_the_inbox_and_counts_read_one_query_per_clinic_and_never_scan(portal):
+    """Issue 13: the office's inbox (of conversations, of refill requests) reads one Query per
+    clinic, like the appointment queue; the menu's counts three (appointment requests,
+    conversations, refill requests), each a count of one partition. Staff of a clinic with
+    waiting messages, and staff of that clinic and one where nothing waits: the second costs
+    one read more for an inbox, three for the counts. Admins' make no Scan."""
+    if portal.backend != "aws":
+        pytest.skip("counts DynamoDB calls: the AWS backend only")
+    busy, empty = "pediatric-specialty-center-woburn", "pediatric-specialty-center-lawrence"  # no other test's
+    one = portal.make_staff(clinics=(busy,))
+    two = portal.make_staff(clinics=(busy, empty))
+    for _ in range(2):
+        family = portal.make_family(one.auth, busy)
+        pid = family.patient["id"]
+        sent = fhir.bundle(fhir.medication_request(fhir.literal(pid), fhir.AMOXICILLIN, authored=fhir.moment(3)))
+        assert fhir.statuses(portal.post_fhir(sent), sent) == ["201"]
+        [med] = portal.patient_data(family.auth, pid, "medications")["items"]
+        for what, body in (("conversations", {"clinic": busy, "subject": "A question", "body": "Is it time?"}),
+                           ("refill-requests", {"medication_ids": [med["id"]], "pharmacy": PHARMACY})):
+            r = portal.post(patient_path(pid, what), token=family.auth, json=body,
+                            headers={"Idempotency-Key": str(uuid.uuid4())})
+            assert r.status_code == 201, describe(r)
+    for path, route in (("/api/office/inbox", "/api/office/inbox"),
+                        ("/api/office/inbox?kind=refill", "/api/office/inbox"),
+                        ("/api/office/counts", "/api/office/counts")):
+        lines = {}
+        for who, token in (("one", one.auth), ("two", two.auth), ("admin", portal.admin_token())):
+            since = portal.log_offset()
+            r = portal.get(path, token=token)
+            assert r.status_code == 200, describe(r)
+            lines[who] = answered_line(portal, since, "GET", route)
+            assert "dynamodb:Scan" not in str(lines[who].get("sdk_calls")), lines[who]
+        more = 3 if route.endswith("counts") else 1
+        assert lines["two"]["dynamodb_reads"] == lines["one"]["dynamodb_reads"] + more, \
+            (path, lines["one"], lines["two"])
+        assert lines["admin"]["dynamodb_reads"] >= more * len(FAQ_CLINICS), (path, lines["admin"])

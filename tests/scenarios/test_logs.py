@@ -1,6 +1,8 @@
 """The logs of the whole scenario run hold no secret and no patient data: no password,
 temporary password, reset code, token, refresh cookie, sign-in session, security answer, email
-address, patient name, MRN or birth date that the suite used.
+address, patient name, MRN or birth date that the suite used; nor what families and the office
+write (a visit's reason, a message's subject or body, a note; issues 12 and 13), a medication's
+name or dosage, or a pharmacy's name (every one the suite sent is in `SECRETS`, by `Kind`).
 
 conftest moves this module to the end of the run; each backend's portal is stopped first so that
 its log is complete."""

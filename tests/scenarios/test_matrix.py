@@ -1,4 +1,4 @@
-"""The authorization matrix (issue 4): every route of issues 2, 4, 11 and 12, for every kind of
+"""The authorization matrix (issue 4): every route of issues 2, 4, 11, 12 and 13, for every kind of
 caller, on a patient of the caller's own family or clinic ("own") and on a patient of another
 family ("other"). Each cell's expected answer is written once, in the tables below; the tests
 run every cell on both backends and fail once, listing every cell that differs.
@@ -24,6 +24,11 @@ request (made by a family account of theirs before A turned 18). A cell that cha
 works on a fresh one where it can (made by P's guardian2 or R's other_family; a fresh booked
 visit too for a confirmation) and undoes what it may. The office rows' "own" and "other" are
 requests of the target patient; their unknown twin is an unknown request id.
+Issue 13: each also has one active prescription (a FHIR MedicationRequest), an open
+conversation and an open refill request of it (made by a family account of theirs before A
+turned 18). The office rows' "own" and "other" are the target patient's conversation or refill
+request (a fresh one, made by P's guardian2 or R's other_family, where the cell changes it);
+their unknown twin is an unknown id.
 
 A cell is "own/other". In the search row, "200+" is a 200 that lists the target patient and
 "200-" a 200 that does not. Denials of a patient answer exactly what an unknown patient id
@@ -103,16 +108,17 @@ create staff         401/401    403/403  403/403    403/403       403/403     40
 
 # Issue 12: the appointments function's routes of a patient. Families may ask (the POSTs);
 # staff and admins read. Staff of another clinic get what an unknown patient gets (404) on
-# every one of them, as the issue's "Done when" says; staff and admins may not act as the family
-# (403) on a patient they may see.
+# the reads, as the issue's "Done when" says. The family-only POSTs are never a route of the
+# office: staff and admins get 403 there whatever the patient (the lead's convention, as for
+# the access log); only families of another patient get the unknown's 404 there.
 APPOINTMENTS = table("""
 route                  anonymous  own      guardian2  other_family  staff_same  staff_other  admin    disabled  turned18
 GET appointments       401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
 GET calendar           401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
-POST cancel-request    401/401    201/404  201/404    201/404       403/404     403/404      403/403  401/401   404/404
+POST cancel-request    401/401    201/404  201/404    201/404       403/403     403/403      403/403  401/401   404/404
 GET appt requests      401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
-POST appt request      401/401    201/404  201/404    201/404       403/404     403/404      403/403  401/401   404/404
-POST appt cancel       401/401    200/404  200/404    200/404       403/404     403/404      403/403  401/401   404/404
+POST appt request      401/401    201/404  201/404    201/404       403/403     403/403      403/403  401/401   404/404
+POST appt cancel       401/401    200/404  200/404    200/404       403/403     403/403      403/403  401/401   404/404
 """)
 
 # The office's appointment-request routes, on a request of the target patient (the queue: of
@@ -126,6 +132,38 @@ appt schedule          401/401    403/403  403/403    403/403       200/404     
 appt decline           401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
 appt confirm           401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
 appt note              401/401    403/403  403/403    403/403       201/404     201/404      201/201  401/401   403/403
+""")
+
+# Issue 13: the messages function's routes of a patient, and the medications of the records
+# function. Families send messages and refill requests; staff of the clinic and admins read
+# and reply. Staff of another clinic get what an unknown patient gets (404) on every route
+# they could use for a patient of theirs; the family-only POSTs (a new conversation, a refill
+# request) are never a route of the office: 403 for staff and admins whatever the patient.
+MESSAGES = table("""
+route                  anonymous  own      guardian2  other_family  staff_same  staff_other  admin    disabled  turned18
+GET conversations      401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+POST conversation      401/401    201/404  201/404    201/404       403/403     403/403      403/403  401/401   404/404
+GET conversation       401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+POST reply             401/401    201/404  201/404    201/404       201/404     201/404      201/201  401/401   404/404
+GET medications        401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+GET refill requests    401/401    200/404  200/404    200/404       200/404     200/404      200/200  401/401   404/404
+POST refill request    401/401    201/404  201/404    201/404       403/403     403/403      403/403  401/401   404/404
+""")
+
+# The office's inbox and menu counts, and its routes on a conversation or refill request of
+# the target patient (the inbox: of the target's clinic, clinic=). Families get 403; staff of
+# another clinic the unknown id's 404 (`No conversation with this id.`, `No refill request
+# with this id.`), and 403 for an inbox of a clinic not theirs. The counts name no patient:
+# the same for "own" and "other".
+OFFICE_MESSAGES = table("""
+route                  anonymous  own      guardian2  other_family  staff_same  staff_other  admin    disabled  turned18
+inbox                  401/401    403/403  403/403    403/403       200/403     200/403      200/200  401/401   403/403
+refill inbox           401/401    403/403  403/403    403/403       200/403     200/403      200/200  401/401   403/403
+office counts          401/401    403/403  403/403    403/403       200/200     200/200      200/200  401/401   403/403
+take                   401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
+close                  401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
+conversation note      401/401    403/403  403/403    403/403       201/404     201/404      201/201  401/401   403/403
+answer refill          401/401    403/403  403/403    403/403       200/404     200/404      200/200  401/401   403/403
 """)
 
 # Routes of the caller's own account: no patient, one cell per caller. Logout goes last.
@@ -191,6 +229,20 @@ ROUTE_OF = {
     "appt decline": "POST /api/office/appointment-requests/{request_id}/decline",
     "appt confirm": "POST /api/office/appointment-requests/{request_id}/confirm",
     "appt note": "POST /api/office/appointment-requests/{request_id}/notes",
+    "GET conversations": "GET /api/patients/{patient_id}/conversations",
+    "POST conversation": "POST /api/patients/{patient_id}/conversations",
+    "GET conversation": "GET /api/patients/{patient_id}/conversations/{conversation_id}",
+    "POST reply": "POST /api/patients/{patient_id}/conversations/{conversation_id}/messages",
+    "GET medications": "GET /api/patients/{patient_id}/medications",
+    "GET refill requests": "GET /api/patients/{patient_id}/refill-requests",
+    "POST refill request": "POST /api/patients/{patient_id}/refill-requests",
+    "inbox": "GET /api/office/inbox",
+    "refill inbox": "GET /api/office/inbox",
+    "office counts": "GET /api/office/counts",
+    "take": "POST /api/office/conversations/{conversation_id}/take",
+    "close": "POST /api/office/conversations/{conversation_id}/close",
+    "conversation note": "POST /api/office/conversations/{conversation_id}/notes",
+    "answer refill": "POST /api/office/refill-requests/{request_id}/answer",
     "GET account": "GET /api/account",
     "GET security-questions": "GET /api/account/security-questions",
     "PUT security-questions": "PUT /api/account/security-questions",
@@ -210,7 +262,8 @@ def test_every_route_has_a_row():
     """The tables cover every route the code serves, and name none it does not."""
     out = subprocess.run([str(PORTAL_BIN), "--routes"], capture_output=True, text=True, check=True, timeout=60)
     served = {f"{r['method']} {r['path']}" for r in json.loads(out.stdout)}
-    rows = {**PATIENT_RECORDS, **OFFICE, **APPOINTMENTS, **OFFICE_APPOINTMENTS, **OWN_ACCOUNT}
+    rows = {**PATIENT_RECORDS, **OFFICE, **APPOINTMENTS, **OFFICE_APPOINTMENTS, **MESSAGES, **OFFICE_MESSAGES,
+            **OWN_ACCOUNT}
     assert set(ROUTE_OF) == set(rows), "ROUTE_OF must name every row of the tables, and only those"
     covered = set(ROUTE_OF.values()) | {re.sub(r" \(.*\)$", "", route) for route in PUBLIC} | set(ELSEWHERE)
     assert served - covered == set(), "routes without a row in the authorization matrix"
@@ -236,6 +289,10 @@ class Target:
     request_id: str | None = None  # the patient's open appointment request
     request_version: int | None = None
     helper: str | None = None  # a caller that may make requests for the patient (a fresh one per cell)
+    medication_id: str | None = None  # the patient's active prescription
+    conversation_id: str | None = None  # the patient's open conversation
+    refill_id: str | None = None  # the patient's open refill request
+    refill_version: int | None = None
 
     @property
     def id(self) -> str:
@@ -323,6 +380,35 @@ def give_visit(portal, patient_id: str) -> str:
     return found[0]
 
 
+def give_medication(portal, patient_id: str) -> str:
+    """An active prescription for the patient, through POST /dev/fhir; its id, as the bootstrap
+    admin reads it back."""
+    sent = fhir.medication_request(fhir.literal(patient_id), fhir.AMOXICILLIN, authored=fhir.moment(3),
+                                   dosage="Take 1 capsule by mouth three times a day.", refills=2)
+    b = fhir.bundle(sent)
+    r = portal.post_fhir(b)
+    assert fhir.statuses(r, b) == ["201"], describe(r)
+    items = portal.patient_data(portal.admin_token(), patient_id, "medications")["items"]
+    assert len(items) == 1, f"the matrix patient's medications: {items}"
+    return items[0]["id"]
+
+
+def conversation_body(t: "Target") -> dict:
+    return {"clinic": t.patient["clinic"], "subject": "A question about the inhaler",
+            "body": "Does the inhaler need a new prescription before camp?"}
+
+
+def post_conversation(portal, token: str | None, t: "Target"):
+    return portal.post(patient_path(t.id, "conversations"), token=token, json=conversation_body(t),
+                       headers={"Idempotency-Key": str(uuid.uuid4())})
+
+
+def post_refill_request(portal, token: str | None, t: "Target"):
+    return portal.post(patient_path(t.id, "refill-requests"), token=token,
+                       json={"medication_ids": [t.medication_id], "pharmacy": new_pharmacy()},
+                       headers={"Idempotency-Key": str(uuid.uuid4())})
+
+
 def appointment_request_body(t: "Target") -> dict:
     return {"clinic": t.patient["clinic"], "kind": "other", "reason": "A check-up before camp.",
             "days": ["tue", "thu"], "times": ["afternoon"],
@@ -378,6 +464,16 @@ def world(portal) -> World:
         t = targets[name]
         t.request_id, t.request_version = give_request(p, account.auth, t)
     targets["P"].helper, targets["R"].helper = "guardian2", "other_family"
+    # Issue 13: a prescription, an open conversation and an open refill request of each.
+    for name, account in (("P", guardian2), ("R", other_family), ("A", turned18)):
+        t = targets[name]
+        t.medication_id = give_medication(p, t.id)
+        r = post_conversation(p, account.auth, t)
+        assert r.status_code == 201, describe(r)
+        t.conversation_id = r.json()["id"]
+        r = post_refill_request(p, account.auth, t)
+        assert r.status_code == 201, describe(r)
+        t.refill_id, t.refill_version = r.json()["id"], r.json()["version"]
     # Before the changes below, each of these callers acts for their child (so that the
     # table's 401s and 404s come from the disable and the birthday, not from bad set-up).
     for account, child in ((disabled, P), (turned18, A), (guardian2, P), (guardian2, second_child)):
@@ -614,6 +710,82 @@ CELLS.update({
 })
 
 
+# Issue 13's cells.
+
+
+def msg_conversation(w, c, t):
+    return w.portal.get(patient_path(t.id, f"conversations/{t.conversation_id}"), token=w.token(c))
+
+
+def msg_new_conversation(w, c, t):
+    return post_conversation(w.portal, w.token(c), t)
+
+
+def msg_reply(w, c, t):
+    return w.portal.post(patient_path(t.id, f"conversations/{t.conversation_id}/messages"), token=w.token(c),
+                         json={"body": "Thank you, that helps."}, headers={"Idempotency-Key": str(uuid.uuid4())})
+
+
+def msg_new_refill(w, c, t):
+    return post_refill_request(w.portal, w.token(c), t)
+
+
+def _fresh(w: World, t: Target, what: str) -> tuple[str, int]:
+    """(id, version) of a conversation (`what` "conversation") or refill request ("refill") to
+    act on: a fresh one of the target made by its helper, else the target's own, or an unknown
+    id for an unknown target."""
+    if t.unknown:
+        return str(uuid.uuid4()), 1
+    if t.helper is None:
+        if what == "conversation":
+            return t.conversation_id, 1
+        return t.refill_id, t.refill_version
+    token = w.token(w.callers[t.helper])
+    r = (post_conversation if what == "conversation" else post_refill_request)(w.portal, token, t)
+    assert r.status_code == 201, describe(r)
+    return r.json()["id"], r.json()["version"]
+
+
+def _conversation_act(action: str):
+    def call(w: World, c: Caller, t: Target):
+        cid, version = _fresh(w, t, "conversation")
+        return w.portal.post(f"/api/office/conversations/{cid}/{action}", token=w.token(c), json={"version": version})
+    return call
+
+
+def msg_note(w, c, t):
+    cid = str(uuid.uuid4()) if t.unknown else t.conversation_id
+    return w.portal.post(f"/api/office/conversations/{cid}/notes", token=w.token(c),
+                         json={"text": "Called back, no answer."})
+
+
+def msg_answer(w, c, t):
+    rid, version = _fresh(w, t, "refill")
+    return w.portal.post(f"/api/office/refill-requests/{rid}/answer", token=w.token(c), json={
+        "answers": [{"medication_id": t.medication_id, "status": "approved"}], "version": version})
+
+
+def _inbox(kind: str):
+    def call(w: World, c: Caller, t: Target):
+        return w.portal.get(f"/api/office/inbox?kind={kind}&clinic={t.patient['clinic']}&limit=1", token=w.token(c))
+    return call
+
+
+def msg_counts(w, c, t):
+    return w.portal.get("/api/office/counts", token=w.token(c))
+
+
+CELLS.update({
+    "GET conversations": _patient_get("conversations"), "POST conversation": msg_new_conversation,
+    "GET conversation": msg_conversation, "POST reply": msg_reply,
+    "GET medications": _patient_get("medications"), "GET refill requests": _patient_get("refill-requests"),
+    "POST refill request": msg_new_refill,
+    "inbox": _inbox("conversation"), "refill inbox": _inbox("refill"), "office counts": msg_counts,
+    "take": _conversation_act("take"), "close": _conversation_act("close"), "conversation note": msg_note,
+    "answer refill": msg_answer,
+})
+
+
 def observed(route: str, r, t: Target):
     if route == "search" and r.status_code == 200:
         return "200+" if t.id in {i["id"] for i in r.json()["items"]} else "200-"
@@ -659,6 +831,14 @@ def test_appointment_routes(world):
 
 def test_appointment_office_routes(world):
     report(run_targeted(world, OFFICE_APPOINTMENTS), "appointment office")
+
+
+def test_message_routes(world):
+    report(run_targeted(world, MESSAGES), "messages")
+
+
+def test_message_office_routes(world):
+    report(run_targeted(world, OFFICE_MESSAGES), "messages office")
 
 
 def _public_call(w: World, route: str, token: str | None):

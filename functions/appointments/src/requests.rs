@@ -58,7 +58,7 @@ pub async fn create(app: &App, caller: &Caller, id: &str, req: &Request) -> Resu
             return Err(Problem::invalid("clinic", "clinic must be one of the patient's clinics."));
         }
         grant.may_mark(body.confidential)?;
-        idempotency::once(app.table.as_ref(), &caller.sub, idem, &idempotency::fingerprint(id, req.body()), || async {
+        idempotency::once(app.table.as_ref(), &caller.sub, idem, &idempotency::fingerprint(req), || async {
             let asked = Asked {
                 reason: Some(body.reason.clone()),
                 days: body.days.clone().into(),
@@ -92,7 +92,7 @@ pub async fn cancel_visit(app: &App, caller: &Caller, id: &str, visit: Option<Re
         if v.status != VisitStatus::Booked || v.ended(now()) {
             return Err(Problem::conflict("Only a booked visit that is still to come can be cancelled."));
         }
-        idempotency::once(app.table.as_ref(), &caller.sub, idem, &idempotency::fingerprint(id, req.body()), || async {
+        idempotency::once(app.table.as_ref(), &caller.sub, idem, &idempotency::fingerprint(req), || async {
             let waiting = store::all_of_patient(app.table.as_ref(), &grant.patient.id).await?;
             if waiting.iter().any(|r| r.kind == RequestKind::Cancel && r.status == RequestStatus::Requested && r.appointment_id == Some(v.id)) {
                 return Err(Problem::conflict("A request to cancel this visit is already waiting for the office."));

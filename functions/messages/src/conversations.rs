@@ -59,7 +59,7 @@ pub async fn create(app: &App, caller: &Caller, id: &str, req: &Request) -> Resu
             return Err(Problem::invalid("clinic", "clinic must be one of the patient's clinics."));
         }
         grant.may_mark(body.confidential)?;
-        idempotency::once(app.table.as_ref(), &caller.sub, idem, &idempotency::fingerprint(id, req.body()), || async {
+        idempotency::once(app.table.as_ref(), &caller.sub, idem, &idempotency::fingerprint(req), || async {
             let first = Message::new(author(grant, &body.clinic), body.body.clone());
             let mut c = Conversation::new(grant.patient.id, &body.clinic, body.subject.clone(), body.confidential, &first);
             store::save(app.table.as_ref(), None, &mut c, Some(&first)).await?;
@@ -123,7 +123,7 @@ pub async fn reply(app: &App, caller: &Caller, id: &str, conversation: Option<Co
         let table = app.table.as_ref();
         // Whether what was added is confidential (who is told of it).
         let confidential = std::sync::OnceLock::new();
-        let sent = idempotency::once(table, &caller.sub, idem, &idempotency::fingerprint(id, req.body()), || async {
+        let sent = idempotency::once(table, &caller.sub, idem, &idempotency::fingerprint(req), || async {
             // Two messages at once are both kept: the one that lost the race is added again.
             for _ in 0..3 {
                 let current = match conversation {

@@ -66,7 +66,7 @@ pub async fn create(app: &App, caller: &Caller, id: &str, req: &Request) -> Resu
         if found.len() != ids.len() {
             return Err(Problem::invalid("medication_ids", "medication_ids names a medication that is not on the patient's list."));
         }
-        idempotency::once(table, &caller.sub, idem, &idempotency::fingerprint(id, req.body()), || async {
+        idempotency::once(table, &caller.sub, idem, &idempotency::fingerprint(req), || async {
             let items = body
                 .medication_ids
                 .as_slice()

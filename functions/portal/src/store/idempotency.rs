@@ -34,10 +34,11 @@ fn key(sub: &str, idem: &str) -> Key {
     Key::new(format!("IDEM#{sub}#{idem}"), "IDEM")
 }
 
-/// What a create under a patient's path compares a retry by: the patient named and the
-/// body, so one key used for two patients is two different requests.
-pub fn fingerprint(patient: &str, body: &[u8]) -> Vec<u8> {
-    [patient.to_ascii_lowercase().as_bytes(), b"\x1f", body].concat()
+/// What a create under a patient's path compares a retry by: the path (the patient, the
+/// conversation or visit it is for: ids in any letter case) and the body, so one key used
+/// for two of them is two different requests.
+pub fn fingerprint(req: &lambda_http::Request) -> Vec<u8> {
+    [req.uri().path().to_ascii_lowercase().as_bytes(), b"\x1f", req.body().as_ref()].concat()
 }
 
 /// Runs `create` at most once per (caller, key). Without a key it simply runs.
