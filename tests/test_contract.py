@@ -716,3 +716,94 @@ def test_every_checkov_skip_says_why():
         m = re.fullmatch(r"# checkov:skip=(CKV2?_AWS_\d+):(.+)", line)
         assert m, f"not checkov's skip syntax: {line}"
         assert len(m.group(2).split()) >= 8, f"{m.group(1)}: say why it is skipped: {line}"
+
+
+# ------------------------------------------------------------- operations
+def alarm_metrics(props: dict[str, Any]):
+    """(namespace, metric name, dimensions) of every metric an alarm reads: its own, or each
+    metric of its metric math."""
+    stats = [props] if "MetricName" in props else [
+        m["MetricStat"]["Metric"] for m in props.get("Metrics", []) if "MetricStat" in m
+    ]
+    for metric in stats:
+        dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+        yield metric["Namespace"], metric["MetricName"], dims
+
+
+def test_alarms_watch_every_function_the_api_mail_and_dead_letters():
+    """Issue 14: CloudWatch alarms, sent to an SNS topic whose subscriber email is a
+    parameter, for the API's 5xx rate, each function's errors and throttles, SES bounce and
+    complaint rates, and the dead-letter queue. The topic is encrypted with the portal key,
+    and CloudWatch may publish to it and use the key (else alarms deploy and never arrive)."""
+    template = load_template()
+    res = template["Resources"]
+
+    topics = [lid for lid, r in res.items() if r.get("Type") == "AWS::SNS::Topic"]
+    assert len(topics) == 1, f"expected one alarm topic, found {topics}"
+    topic = topics[0]
+    keys = [lid for lid, r in res.items() if r.get("Type") == "AWS::KMS::Key"]
+    assert res[topic]["Properties"].get("KmsMasterKeyId") == {"Fn::GetAtt": [keys[0], "Arn"]}, (
+        f"{topic} must be encrypted with {keys[0]}"
+    )
+    emails = [
+        r["Properties"] for r in res.values()
+        if r.get("Type") == "AWS::SNS::Subscription" and r["Properties"].get("TopicArn") == {"Ref": topic}
+    ]
+    assert any(
+        s.get("Protocol") == "email" and s.get("Endpoint", {}).get("Ref") in template["Parameters"] for s in emails
+    ), f"{topic} needs an email subscription whose Endpoint is a template parameter"
+
+    def allows_cloudwatch(statements, action: str) -> bool:
+        return any(
+            s.get("Effect") == "Allow"
+            and s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com"
+            and any(fnmatch.fnmatchcase(action, a) for a in as_list(s["Action"]))
+            for s in statements
+        )
+
+    topic_statements = [
+        s for r in res.values()
+        if r.get("Type") == "AWS::SNS::TopicPolicy" and {"Ref": topic} in r["Properties"]["Topics"]
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert allows_cloudwatch(topic_statements, "sns:Publish"), f"CloudWatch may not publish to {topic}"
+    key_statements = res[keys[0]]["Properties"]["KeyPolicy"]["Statement"]
+    for action in ("kms:Decrypt", "kms:GenerateDataKey"):
+        assert allows_cloudwatch(key_statements, action), f"CloudWatch may not {action} with {keys[0]}"
+
+    watched: dict[tuple[str, str], list[dict]] = {}
+    for lid, r in res.items():
+        if r.get("Type") != "AWS::CloudWatch::Alarm":
+            continue
+        p = r["Properties"]
+        assert {"Ref": topic} in p.get("AlarmActions", []), f"{lid} does not notify {topic}"
+        assert p.get("TreatMissingData") == "notBreaching", f"{lid}: no data (no requests, no failures) must not alarm"
+        for namespace, name, dims in alarm_metrics(p):
+            watched.setdefault((namespace, name), []).append(dims)
+
+    for lid, r in res.items():
+        if r.get("Type") != "AWS::Serverless::Function":
+            continue
+        for metric in ("Errors", "Throttles"):
+            assert {"FunctionName": {"Ref": lid}} in watched.get(("AWS/Lambda", metric), []), (
+                f"{lid} has no alarm on its {metric}"
+            )
+
+    (api,) = [lid for lid, r in res.items() if r.get("Type") == "AWS::Serverless::HttpApi"]
+    for metric in ("5xx", "Count"):
+        assert {"ApiId": {"Ref": api}} in watched.get(("AWS/ApiGateway", metric), []), (
+            f"no alarm reads {api}'s {metric} (the 5xx rate is 5xx / Count)"
+        )
+    for metric in ("Reputation.BounceRate", "Reputation.ComplaintRate"):
+        assert ("AWS/SES", metric) in watched, f"no alarm on SES {metric}"
+
+    dead_letter_queues = {
+        r["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for r in res.values()
+        if r.get("Type") == "AWS::SQS::Queue" and "RedrivePolicy" in r["Properties"]
+    }
+    assert dead_letter_queues, "no queue has a dead-letter queue"
+    for dlq in dead_letter_queues:
+        assert {"QueueName": {"Fn::GetAtt": [dlq, "QueueName"]}} in watched.get(
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"), []
+        ), f"no alarm on the messages in {dlq}"
