@@ -231,6 +231,42 @@ def test_template_binaries_are_workspace_crates():
         assert binary in crates, f"{lid}: Binary {binary!r} is not a crate/bin in functions/"
 
 
+# Issue 14: the SDK crates each `portal::app::Clients` set links (aws-config's own STS aside).
+SDK_OF_CLIENTS = {
+    None: set(),
+    "TableOnly": {"aws-sdk-dynamodb"},
+    "WithMail": {"aws-sdk-dynamodb", "aws-sdk-ses"},
+    "WithIdentityAndMail": {"aws-sdk-dynamodb", "aws-sdk-ses", "aws-sdk-cognitoidentityprovider"},
+}
+
+
+def test_each_function_links_only_the_sdk_clients_it_builds():
+    """Every deployed function's crate names the clients it builds (`pub type Clients`), its
+    main builds that set, and its dependency tree holds those SDK crates and no other: the
+    portal crate's features follow the set. `clinics` and `web` link no SDK at all."""
+    template = load_template()
+    binaries = sorted(r["Metadata"]["BuildProperties"]["Binary"] for r in template["Resources"].values()
+                      if r.get("Type") == "AWS::Serverless::Function")
+    wrong = []
+    for name in binaries:
+        crate = ROOT / "functions" / name
+        declared = re.search(r"^pub type Clients = portal::app::(\w+);", (crate / "src" / "lib.rs").read_text(), re.M)
+        clients = declared and declared.group(1)
+        main = (crate / "src" / "main.rs").read_text()
+        builds = re.search(r"App::from_env::<(\w+)::Clients>\(\)", main)
+        if clients and not (builds and builds.group(1) == name.replace("-", "_")):
+            wrong.append(f"{name}: main.rs does not build `{name.replace('-', '_')}::Clients`")
+        if not clients and "App::" in main:
+            wrong.append(f"{name}: builds an App without naming its Clients")
+        tree = subprocess.run(["cargo", "tree", "--locked", "-p", name, "-e", "normal", "--prefix", "none"],
+                              cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        linked = set(re.findall(r"^(aws-sdk-[a-z]+|aws-config) ", tree, re.M)) - {"aws-sdk-sts"}
+        expected = SDK_OF_CLIENTS[clients] | ({"aws-config"} if clients else set())
+        if linked != expected:
+            wrong.append(f"{name} ({clients}): links {sorted(linked)}, expected {sorted(expected)}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_openapi_document_is_valid_openapi_3_1():
     from openapi_spec_validator import validate
 

@@ -3,6 +3,9 @@
 //! patients, resend login information, change usernames, disable and enable, and read a
 //! patient's audit trail.
 
+/// The SDK clients this function builds besides the table: accounts are Cognito users; credentials are mailed.
+pub type Clients = portal::app::WithIdentityAndMail;
+
 mod events;
 mod links;
 mod patients;

@@ -4,6 +4,9 @@
 //! `portal::store::appointments`. Every route asks `access` first, which writes the audit
 //! record, and shows each visit and request only when `Grant::sees` it.
 
+/// The SDK clients this function builds besides the table: a changed visit or request is told to the family by email.
+pub type Clients = portal::app::WithMail;
+
 mod calendar;
 mod office;
 mod requests;

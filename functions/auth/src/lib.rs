@@ -2,6 +2,9 @@
 //! the signed-in account's own page ("My Account") with its password change, security
 //! questions and email settings.
 
+/// The SDK clients this function builds besides the table: sign-in runs on Cognito; reset codes are mailed.
+pub type Clients = portal::app::WithIdentityAndMail;
+
 mod account;
 mod reset;
 mod signin;

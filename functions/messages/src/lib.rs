@@ -5,6 +5,9 @@
 //! both under "Messages". Every route asks `access` first, which writes the audit record,
 //! and shows a conversation or request only when `Grant::sees` it.
 
+/// The SDK clients this function builds besides the table: an answer is told to the family by email.
+pub type Clients = portal::app::WithMail;
+
 mod conversations;
 mod office;
 mod refills;

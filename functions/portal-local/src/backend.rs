@@ -3,8 +3,9 @@
 //! adapters, provisioning the table, user pool, client, groups and sender identity on an
 //! empty endpoint such as moto's).
 
+use crate::routes::Apps;
 use portal::adapters::embedded::{write_private, FileTable, LocalIdp, Outbox};
-use portal::app::AwsSettings;
+use portal::app::{AwsSettings, WithIdentityAndMail};
 use portal::domain::{EmailAddress, NewPassword, TemporaryPassword};
 use portal::jwt::{Jwks, Signer, Verifier};
 use portal::ports::{Mailer, Table};
@@ -51,7 +52,10 @@ impl Settings {
 }
 
 pub struct Local {
+    /// The whole portal's state, with every client (the bootstrap admin).
     pub app: App,
+    /// Each function's share of it: only the clients its Lambda builds.
+    pub apps: Apps,
     /// Checks bearer tokens as API Gateway's JWT authorizer would.
     pub verifier: Verifier,
     /// The embedded backend's mail, listed at GET /dev/outbox.
@@ -59,6 +63,12 @@ pub struct Local {
     /// Whether the server listens on loopback only (set by `server::serve`): the outbox is
     /// listed only then.
     pub loopback: bool,
+}
+
+impl Local {
+    fn new(app: App, verifier: Verifier, outbox: Option<Arc<Outbox>>) -> Self {
+        Local { apps: Apps::of(&app), app, verifier, outbox, loopback: false }
+    }
 }
 
 pub async fn build(s: &Settings) -> Result<Local, String> {
@@ -90,7 +100,7 @@ fn embedded(s: &Settings) -> Result<Local, String> {
     let verifier = idp.verifier();
     let audit: Arc<dyn Table> = Arc::new(FileTable::open(s.data_dir.join("audit.json"))?);
     let app = App::new(table, audit, Arc::new(idp), mailer, &s.portal_url).with_mrn_system(std::env::var(portal::records::MRN_SYSTEM_VAR).ok());
-    Ok(Local { app, verifier, outbox: Some(outbox), loopback: false })
+    Ok(Local::new(app, verifier, Some(outbox)))
 }
 
 /// The data directory, readable by its owner only: it holds PHI, mail and the signing key.
@@ -105,7 +115,8 @@ fn set_private(path: &std::path::Path, mode: u32) -> Result<(), String> {
 }
 
 async fn aws(s: &Settings) -> Result<Local, String> {
-    let sdk = config::load_defaults(config::BehaviorVersion::latest()).await;
+    // The SDK's default providers (a developer's profile, say), with the functions' HTTPS client.
+    let sdk = config::defaults(config::BehaviorVersion::latest()).http_client(portal::app::https_client()?).load().await;
     let region = sdk.region().map(|r| r.to_string()).ok_or("AWS_REGION is not set")?;
     let table = env_or("PORTAL_TABLE", "portal");
     let audit_table = env_or("PORTAL_AUDIT_TABLE", "portal-audit");
@@ -144,7 +155,7 @@ async fn aws(s: &Settings) -> Result<Local, String> {
         mrn_system: std::env::var(portal::records::MRN_SYSTEM_VAR).ok(),
     };
     tracing::info!(table = %settings.table, user_pool = %settings.user_pool_id, "AWS backend ready");
-    Ok(Local { app: App::aws(&sdk, &settings), verifier, outbox: None, loopback: false })
+    Ok(Local::new(App::aws::<WithIdentityAndMail>(&sdk, &settings), verifier, None))
 }
 
 async fn ensure_groups(idp: &cognito::Client, user_pool_id: &str) -> Result<(), String> {

@@ -6,17 +6,44 @@ use portal::routes::Function;
 use portal::App;
 use serde::Serialize;
 
+/// Each function's `App`: the local run's, holding only the clients that function's Lambda
+/// builds (its crate's `Clients`), so a route calling another fails here as it would on AWS.
+pub struct Apps {
+    auth: App,
+    accounts: App,
+    profile: App,
+    records: App,
+    appointments: App,
+    messages: App,
+    /// `records-ingest`'s, for `POST /dev/fhir`.
+    pub ingest: App,
+}
+
+impl Apps {
+    pub fn of(app: &App) -> Self {
+        Apps {
+            auth: app.only::<auth::Clients>(),
+            accounts: app.only::<accounts::Clients>(),
+            profile: app.only::<profile::Clients>(),
+            records: app.only::<records::Clients>(),
+            appointments: app.only::<appointments::Clients>(),
+            messages: app.only::<messages::Clients>(),
+            ingest: app.only::<records_ingest::Clients>(),
+        }
+    }
+}
+
 /// The function's handler for a request routed to it. Exhaustive: a function declared in
 /// `portal::routes` without a handler here does not compile.
-pub async fn handle(function: Function, app: &App, req: Request) -> Response<Body> {
+pub async fn handle(function: Function, apps: &Apps, req: Request) -> Response<Body> {
     match function {
-        Function::Auth => auth::handle(app, req).await,
-        Function::Accounts => accounts::handle(app, req).await,
+        Function::Auth => auth::handle(&apps.auth, req).await,
+        Function::Accounts => accounts::handle(&apps.accounts, req).await,
         Function::Clinics => clinics::handle(req).await,
-        Function::Profile => profile::handle(app, req).await,
-        Function::Records => records::handle(app, req).await,
-        Function::Appointments => appointments::handle(app, req).await,
-        Function::Messages => messages::handle(app, req).await,
+        Function::Profile => profile::handle(&apps.profile, req).await,
+        Function::Records => records::handle(&apps.records, req).await,
+        Function::Appointments => appointments::handle(&apps.appointments, req).await,
+        Function::Messages => messages::handle(&apps.messages, req).await,
     }
 }
 

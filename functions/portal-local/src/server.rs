@@ -104,7 +104,7 @@ async fn handle(local: &Local, req: hyper::Request<Incoming>) -> Response<Body> 
     let query: std::collections::HashMap<String, String> =
         req.uri().query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
     req = req.with_request_context(RequestContext::ApiGatewayV2(ctx)).with_path_parameters(params).with_query_string_parameters(query);
-    routes::handle(function, &local.app, req).await
+    routes::handle(function, &local.apps, req).await
 }
 
 /// Where the local run takes FHIR Bundles from the hospital's systems (on AWS: the queue).
@@ -122,7 +122,7 @@ async fn dev_fhir(local: &Local, parts: &lambda_http::http::request::Parts, byte
     }
     // Logged as `records-ingest` logs its bundles on AWS, with the calls it made (what
     // test_iam.py holds that function's role to).
-    let (result, calls) = portal::calls::counted(portal::records::ingest(&local.app, bytes)).await;
+    let (result, calls) = portal::calls::counted(portal::records::ingest(&local.apps.ingest, bytes)).await;
     let res = result.map_or_else(Problem::into_response, |done| portal::fhir::response(&done.response));
     portal::http::log_answered(&uuid::Uuid::new_v4().to_string(), "POST", DEV_FHIR, res.status().as_u16(), &calls);
     res

@@ -1,9 +1,43 @@
-//! The state a function builds once per cold start and hands to every request.
+//! The state a function builds once per cold start and hands to every request, and which
+//! SDK clients it builds (`Clients`).
 
-use crate::adapters::aws::{Cognito, Dynamo, RecordAction, Ses};
+use crate::adapters::not_built::NotBuilt;
 use crate::ports::{Identity, Mailer, PortResult, Table};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
+
+/// The clients a function builds besides the table: the ones its routes call, and no other.
+/// Each client costs cold-start time and binary size (issue 14), so each function's crate
+/// names its set (`pub type Clients = …`), its `main.rs` builds that set
+/// (`App::from_env::<Clients>()`), and the local run hands each function an `App` holding only
+/// that set (`App::only`). A route that calls a client its function lacks answers 500 and logs
+/// it on both backends, so the scenario suite shows the sets are right.
+pub trait Clients {
+    /// Cognito: sign-in and account changes.
+    const IDENTITY: bool;
+    /// SES: credential, reset and notification emails.
+    const MAIL: bool;
+}
+
+/// The table alone (`profile`, `records`).
+pub enum TableOnly {}
+/// The table and SES (`records-ingest`, `appointments`, `messages`: they notify families).
+pub enum WithMail {}
+/// The table, Cognito and SES (`auth`, `accounts`, and the local run as a whole).
+pub enum WithIdentityAndMail {}
+
+impl Clients for TableOnly {
+    const IDENTITY: bool = false;
+    const MAIL: bool = false;
+}
+impl Clients for WithMail {
+    const IDENTITY: bool = false;
+    const MAIL: bool = true;
+}
+impl Clients for WithIdentityAndMail {
+    const IDENTITY: bool = true;
+    const MAIL: bool = true;
+}
 
 pub struct App {
     pub table: Arc<dyn Table>,
@@ -71,23 +105,18 @@ impl App {
         self
     }
 
-    /// The AWS backend: SDK clients built once from one shared configuration.
-    pub fn aws(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Self {
-        let ses = aws_sdk_ses::config::Builder::from(sdk).interceptor(RecordAction("ses")).build();
-        let mailer: Arc<dyn Mailer> = Arc::new(Ses::new(aws_sdk_ses::Client::from_conf(ses), &settings.mail_from));
-        let cognito = aws_sdk_cognitoidentityprovider::config::Builder::from(sdk).interceptor(RecordAction("cognito-idp")).build();
-        let identity = Cognito::new(aws_sdk_cognitoidentityprovider::Client::from_conf(cognito), &settings.user_pool_id, &settings.client_id);
-        let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
-        let table = Dynamo::new(dynamodb.clone(), &settings.table);
-        let audit = Dynamo::new(dynamodb, &settings.audit_table);
-        App::new(Arc::new(table), Arc::new(audit), Arc::new(identity), mailer, &settings.portal_url).with_mrn_system(settings.mrn_system.clone())
-    }
-
-    /// What a Lambda function runs on.
-    pub async fn from_env() -> Result<Self, String> {
-        let settings = AwsSettings::from_env()?;
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(App::aws(&sdk, &settings))
+    /// This app with only the clients of `C`: the others are `NotBuilt`. The local run's
+    /// `App` for one function.
+    pub fn only<C: Clients>(&self) -> App {
+        App {
+            table: self.table.clone(),
+            audit: self.audit.clone(),
+            identity: if C::IDENTITY { self.identity.clone() } else { Arc::new(NotBuilt("cognito-idp")) },
+            mailer: if C::MAIL { self.mailer.clone() } else { Arc::new(NotBuilt("ses")) },
+            portal_url: self.portal_url.clone(),
+            mrn_system: self.mrn_system.clone(),
+            secret: OnceCell::new(),
+        }
     }
 
     /// The deployment's server secret, read once per cold start.
@@ -95,3 +124,91 @@ impl App {
         self.secret.get_or_try_init(|| crate::store::secret::get_or_create(self.table.as_ref())).await.map(Vec::as_slice)
     }
 }
+
+#[cfg(feature = "aws")]
+mod aws {
+    use super::{App, AwsSettings, Clients};
+    use crate::adapters::aws::Dynamo;
+    use crate::adapters::not_built::NotBuilt;
+    use crate::ports::{Identity, Mailer};
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+    use aws_smithy_runtime_api::client::http::SharedHttpClient;
+    use std::sync::Arc;
+
+    /// The roots AWS's endpoints chain to (Amazon Trust Services: Amazon Root CA 1 to 4 and
+    /// Starfield Services Root CA G2), compiled in: reading and parsing the host's whole
+    /// certificate store cost more at each cold start than the rest of the clients' set-up.
+    const AMAZON_ROOTS: [&[u8]; 5] = [
+        include_bytes!("adapters/aws/roots/AmazonRootCA1.pem"),
+        include_bytes!("adapters/aws/roots/AmazonRootCA2.pem"),
+        include_bytes!("adapters/aws/roots/AmazonRootCA3.pem"),
+        include_bytes!("adapters/aws/roots/AmazonRootCA4.pem"),
+        include_bytes!("adapters/aws/roots/SFSRootCAG2.pem"),
+    ];
+
+    /// The one HTTPS client every SDK client of the process shares.
+    pub fn https_client() -> Result<SharedHttpClient, String> {
+        let trust = AMAZON_ROOTS.iter().fold(TrustStore::empty().with_native_roots(false), |t, pem| t.with_pem_certificate(*pem));
+        let tls = TlsContext::builder().with_trust_store(trust).build().map_err(|e| format!("TLS set-up: {e}"))?;
+        Ok(aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc)).tls_context(tls).build_https())
+    }
+
+    /// A Lambda function's SDK configuration. Lambda puts the region and the role's
+    /// credentials in the environment, so the function reads them there and links none of
+    /// the SDK's other providers (profile files, SSO, STS, the instance metadata service).
+    async fn lambda_sdk_config() -> Result<aws_config::SdkConfig, String> {
+        let region = std::env::var("AWS_REGION").map_err(|_| "environment variable AWS_REGION is not set".to_owned())?;
+        Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(https_client()?)
+            .region(aws_config::Region::new(region))
+            .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new())
+            .load()
+            .await)
+    }
+
+    impl App {
+        /// The AWS backend with the clients of `C`, each built once from one shared configuration.
+        pub fn aws<C: Clients>(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Self {
+            let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+            let table = Dynamo::new(dynamodb.clone(), &settings.table);
+            let audit = Dynamo::new(dynamodb, &settings.audit_table);
+            App::new(Arc::new(table), Arc::new(audit), identity::<C>(sdk, settings), mailer::<C>(sdk, settings), &settings.portal_url)
+                .with_mrn_system(settings.mrn_system.clone())
+        }
+
+        /// What a Lambda function runs on.
+        pub async fn from_env<C: Clients>() -> Result<Self, String> {
+            let settings = AwsSettings::from_env()?;
+            Ok(App::aws::<C>(&lambda_sdk_config().await?, &settings))
+        }
+    }
+
+    // `C::IDENTITY` and `C::MAIL` are constants of each function's set: the branch a function
+    // does not take is not compiled into it, and with it the SDK client's code.
+    fn identity<C: Clients>(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Arc<dyn Identity> {
+        const { assert!(!C::IDENTITY || cfg!(feature = "cognito"), "a function that builds Cognito needs the portal crate's `cognito` feature") };
+        #[cfg(feature = "cognito")]
+        if C::IDENTITY {
+            use crate::adapters::aws::{Cognito, RecordAction};
+            let config = aws_sdk_cognitoidentityprovider::config::Builder::from(sdk).interceptor(RecordAction("cognito-idp")).build();
+            return Arc::new(Cognito::new(aws_sdk_cognitoidentityprovider::Client::from_conf(config), &settings.user_pool_id, &settings.client_id));
+        }
+        let _ = (sdk, settings);
+        Arc::new(NotBuilt("cognito-idp"))
+    }
+
+    fn mailer<C: Clients>(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Arc<dyn Mailer> {
+        const { assert!(!C::MAIL || cfg!(feature = "ses"), "a function that builds SES needs the portal crate's `ses` feature") };
+        #[cfg(feature = "ses")]
+        if C::MAIL {
+            use crate::adapters::aws::{RecordAction, Ses};
+            let config = aws_sdk_ses::config::Builder::from(sdk).interceptor(RecordAction("ses")).build();
+            return Arc::new(Ses::new(aws_sdk_ses::Client::from_conf(config), &settings.mail_from));
+        }
+        let _ = (sdk, settings);
+        Arc::new(NotBuilt("ses"))
+    }
+}
+
+#[cfg(feature = "aws")]
+pub use aws::https_client;

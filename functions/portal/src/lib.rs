@@ -36,9 +36,12 @@ pub fn init_logging() {
 
 /// The SDK crates, re-exported so every crate of the workspace uses the same versions and
 /// the same lean feature set.
+#[cfg(feature = "aws")]
 pub mod sdk {
     pub use aws_config as config;
+    #[cfg(feature = "cognito")]
     pub use aws_sdk_cognitoidentityprovider as cognito;
     pub use aws_sdk_dynamodb as dynamodb;
+    #[cfg(feature = "ses")]
     pub use aws_sdk_ses as ses;
 }

@@ -2,6 +2,9 @@
 //! they act for ("Pt Demographics", "Additional information"), and who viewed or changed
 //! that record. The office reads and corrects the same records through the same routes.
 
+/// The SDK clients this function builds besides the table: it reads and writes the table only.
+pub type Clients = portal::app::TableOnly;
+
 mod additional_info;
 mod demographics;
 

@@ -5,6 +5,6 @@ use lambda_http::{service_fn, Error, Request};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     portal::init_logging();
-    let app: &'static portal::App = Box::leak(Box::new(portal::App::from_env().await?));
+    let app: &'static portal::App = Box::leak(Box::new(portal::App::from_env::<profile::Clients>().await?));
     lambda_http::run(service_fn(move |req: Request| async move { Ok::<_, Error>(profile::handle(app, req).await) })).await
 }

@@ -7,6 +7,9 @@
 //! Only failed messages come back (`ReportBatchItemFailures`), and applying a bundle twice
 //! changes nothing, so a retry never repeats or loses a record.
 
+/// The SDK clients this function builds besides the table: new records are told to the family by email.
+pub type Clients = portal::app::WithMail;
+
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use portal::App;
 

@@ -4,6 +4,9 @@
 //! `portal::records`; this function only reads them. Every route asks `access` first (which
 //! writes the audit record), and shows each record only when `Grant::sees` it.
 
+/// The SDK clients this function builds besides the table: it reads the table only.
+pub type Clients = portal::app::TableOnly;
+
 mod immunizations;
 mod medications;
 mod reports;

@@ -1,9 +1,13 @@
+#[cfg(feature = "cognito")]
 mod cognito;
 mod dynamo;
+#[cfg(feature = "ses")]
 mod ses;
 
+#[cfg(feature = "cognito")]
 pub use cognito::Cognito;
 pub use dynamo::Dynamo;
+#[cfg(feature = "ses")]
 pub use ses::Ses;
 
 use crate::ports::PortError;
@@ -83,5 +87,5 @@ const THROTTLED: &[&str] = &[
     "TransactionConflictException",
 ];
 
-#[cfg(test)]
+#[cfg(all(test, feature = "cognito", feature = "ses"))]
 mod fault_tests;
