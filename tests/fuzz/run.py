@@ -14,12 +14,15 @@ for the office's routes to find; then runs schemathesis with
 tests/fuzz/schemathesis.toml plus dictionaries of the ids it just created (`write_config`).
 
 The order of the runs matters: the office runs may rename, disable, unlink or re-credential
-the family account, so the family goes first and admin, who may do all of it, last. Each run
-signs in afresh right before it starts.
+the family account, so the family goes first and admin, who may do all of it, last. The runs
+go in two lanes side by side, each on a portal and accounts of its own (family then staff;
+none then admin), so no office run changes what another lane's family uses. Each run signs in
+afresh right before it starts.
 
 Environment: PORTAL_BIN; FUZZ_SEED, FUZZ_MAX_EXAMPLES (the defaults are what tests/run uses);
 FUZZ_ROLES (e.g. "family,admin") to run only some; FUZZ_OPERATIONS (operation ids, e.g.
 "createConversation,listOfficeInbox") to run only those operations (tests/run runs them all);
+FUZZ_LANES (default 2; 1 runs the roles one after another on one portal);
 FUZZ_KEEP=1 keeps the work directory (server log, reports) and prints its path.
 """
 
@@ -35,8 +38,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -288,7 +293,9 @@ values = {toml_list([strong_password() for _ in range(3)])}
     return path
 
 
-def run_schemathesis(portal: Portal, config: Path, role: str, token: str | None, workdir: Path) -> tuple[int, float]:
+def run_schemathesis(portal: Portal, config: Path, role: str, token: str | None, workdir: Path) -> tuple[int, float, str]:
+    """One role's run; its output goes to a file, printed whole once it ends, so that lanes
+    running side by side do not interleave their lines."""
     report_dir = workdir / f"report-{role}"
     cmd = [
         str(SCHEMATHESIS), "--config-file", str(config), "--no-color",
@@ -308,17 +315,15 @@ def run_schemathesis(portal: Portal, config: Path, role: str, token: str | None,
     log(f"schemathesis as {role}: seed {SEED}, at most {MAX_EXAMPLES} examples per operation")
     started = time.monotonic()
     env = dict(os.environ, SCHEMATHESIS_HOOKS=str(HERE / "hooks.py"))
-    rc = subprocess.run(cmd, cwd=str(workdir), env=env).returncode
-    return rc, time.monotonic() - started
+    output = workdir / f"schemathesis-{role}.txt"
+    with open(output, "wb") as out:
+        rc = subprocess.run(cmd, cwd=str(workdir), env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+    return rc, time.monotonic() - started, output.read_text(errors="replace")
 
 
-def main() -> int:
-    if not PORTAL_BIN.exists():
-        print(f"{PORTAL_BIN} does not exist: build it (cargo build --bin portal-local) or set PORTAL_BIN", file=sys.stderr)
-        return 2
-    roles = [r for r in os.environ.get("FUZZ_ROLES", ",".join(ROLES)).split(",") if r]
-    workdir = Path(tempfile.mkdtemp(prefix="portal-fuzz-"))
-    keep = os.environ.get("FUZZ_KEEP") == "1"
+def run_lane(roles: list[str], workdir: Path) -> list[tuple[str, int, float]]:
+    """Some of the roles, in order, on a portal of their own with its own accounts and data."""
+    workdir.mkdir()
     portal = Portal(workdir)
     results: list[tuple[str, int, float]] = []
     try:
@@ -326,7 +331,9 @@ def main() -> int:
         config = write_config(workdir, data)
         for role in roles:
             token = None if role == "none" else portal.sign_in(*data["accounts"][role])
-            rc, took = run_schemathesis(portal, config, role, token, workdir)
+            rc, took, output = run_schemathesis(portal, config, role, token, workdir)
+            with PRINTING:
+                print(f"[fuzz] ---- schemathesis as {role} ----\n{output}", flush=True)
             results.append((role, rc, took))
             if portal.proc.poll() is not None:
                 log(f"portal-local died during the {role} run:\n{portal.tail()}")
@@ -334,6 +341,30 @@ def main() -> int:
                 break
     finally:
         portal.close()
+    return results
+
+
+PRINTING = threading.Lock()
+
+
+def main() -> int:
+    if not PORTAL_BIN.exists():
+        print(f"{PORTAL_BIN} does not exist: build it (cargo build --bin portal-local) or set PORTAL_BIN", file=sys.stderr)
+        return 2
+    roles = [r for r in os.environ.get("FUZZ_ROLES", ",".join(ROLES)).split(",") if r]
+    # Two lanes side by side, each on its own portal: the family's lane runs staff after it
+    # and the other admin after `none`, so no office run changes an account before the
+    # family's run (see the module's docstring). Two cores keep two lanes busy.
+    lanes = max(1, int(os.environ.get("FUZZ_LANES", "2")))
+    workdir = Path(tempfile.mkdtemp(prefix="portal-fuzz-"))
+    keep = os.environ.get("FUZZ_KEEP") == "1"
+    results: list[tuple[str, int, float]] = []
+    try:
+        with ThreadPoolExecutor(max_workers=lanes) as pool:
+            jobs = [pool.submit(run_lane, roles[i::lanes], workdir / f"lane-{i}") for i in range(lanes) if roles[i::lanes]]
+            for job in jobs:
+                results += job.result()
+    finally:
         if keep:
             log(f"work directory kept: {workdir}")
         else:
