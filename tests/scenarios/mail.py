@@ -1,5 +1,5 @@
 """The mail the portal sends: `Mail`, reading it (`MailReading`: the embedded backend's
-/dev/outbox, or moto's SES messages from /moto-api/data.json), and taking apart the reset link
+/dev/outbox, or moto's SES messages from moto_mail.py's /_suite/ses-sent), and taking apart the reset link
 and the credential email."""
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def check_credential_email(portal, mail, username, patient=None):
 
 class MailReading:
     """`Portal`'s mail look-ups. Uses the portal's `backend`, `base` and `moto_url`, and its
-    `_seen` (moto messages: key -> (order seen, recipients, Mail))."""
+    `_seen` (moto's sent messages: index -> (order sent, recipients, Mail))."""
 
     def mails_to(self, address: str) -> list[Mail]:
         """Every message sent to `address`, newest first."""
@@ -140,28 +140,23 @@ class MailReading:
                 if any(address == str(t).strip().lower() for t in tos):
                     out.append(Mail(str(to), m.get("subject", ""), m.get("text", "")))
             return out
-        r = requests.get(self.moto_url + "/moto-api/data.json", timeout=REQUEST_TIMEOUT_S)
-        assert r.status_code == 200, f"moto data.json: {r.status_code}"
-        ses = r.json().get("ses", {})
-        # moto keeps SendEmail and SendRawEmail messages in two append-only lists. Each
-        # message is keyed by (list, index) and ordered by when this suite first saw it,
-        # which is send order because every test waits for each mail it triggers.
-        for i, m in enumerate(ses.get("Message", [])):
-            key = ("Message", i)
-            if key not in self._seen:
-                dest = m.get("destinations") or {}
-                tos = [a for k in ("ToAddresses", "CcAddresses", "BccAddresses") for a in dest.get(k) or []]
-                body = m.get("body") or ""
-                text = _html_to_text(body) if _looks_html(body) else body
-                self._seen[key] = (len(self._seen), [a.strip().lower() for a in tos],
-                                   Mail(", ".join(tos), m.get("subject") or "", text))
-        for i, m in enumerate(ses.get("RawMessage", [])):
-            key = ("RawMessage", i)
-            if key not in self._seen:
+        # moto_mail.py lists what SES sent, in send order, from the first message not seen yet;
+        # every test waits for each mail it triggers, so send order is the order seen.
+        r = requests.get(f"{self.moto_url}/_suite/ses-sent?after={len(self._seen)}", timeout=REQUEST_TIMEOUT_S)
+        assert r.status_code == 200, f"moto's sent mail: {r.status_code}"
+        for m in r.json()["messages"]:
+            if m["kind"] == "RawMessage":
                 parsed = _raw_to_mail(m.get("raw_data") or "")
                 tos = [a.strip().lower() for a in m.get("destinations") or []]
                 tos += [a.strip().lower() for a in re.findall(r"[^\s<>,;\"]+@[^\s<>,;\"]+", parsed["to"])]
-                self._seen[key] = (len(self._seen), tos, Mail(parsed["to"], parsed["subject"], parsed["text"]))
+                mail = Mail(parsed["to"], parsed["subject"], parsed["text"])
+            else:
+                dest = m.get("destinations") or {}
+                tos = [a for k in ("ToAddresses", "CcAddresses", "BccAddresses") for a in dest.get(k) or []]
+                body = m.get("body") or ""
+                mail = Mail(", ".join(tos), m.get("subject") or "", _html_to_text(body) if _looks_html(body) else body)
+                tos = [a.strip().lower() for a in tos]
+            self._seen[len(self._seen)] = (len(self._seen), tos, mail)
         mine = sorted((v for v in self._seen.values() if address in v[1]), key=lambda v: v[0], reverse=True)
         return [v[2] for v in mine]
 

@@ -60,7 +60,7 @@ class Portal(MailReading, RecordReading):
         self.dynamodb_url = dynamodb_url
         self._admin: tuple[str, float] | None = None
         self._questions: list[dict] | None = None
-        self._seen: dict[tuple, tuple] = {}  # moto messages: key -> (order seen, recipients, Mail)
+        self._seen: dict[int, tuple] = {}  # moto's sent messages: index -> (order sent, recipients, Mail)
 
     # ---- HTTP (mail look-ups: mail.MailReading)
 

@@ -83,8 +83,7 @@ class Servers:
 
     def _start_moto(self, name: str) -> str:
         """A moto server of its own for `name`: DynamoDB gets one apart from Cognito and SES,
-        because the tests read sent mail from /moto-api/data.json, which renders every item
-        of every table and grows slow (a minute per call) as the audit table fills."""
+        so that each serves its requests without waiting on the other's."""
         if name not in self.moto_urls:
             if not MOTO_SERVER.exists():
                 raise RuntimeError(f"moto_server not found at {MOTO_SERVER} (pip install 'moto[server]' into .venv)")
@@ -92,9 +91,10 @@ class Servers:
             log = self.workdir / f"moto-{name}.log"
             f = open(log, "wb")
             self._files.append(f)
-            # DynamoDB's emulator answers one request at a time (see moto_serial.py).
-            command = ([str(MOTO_SERVER.parent / "python"), str(Path(__file__).with_name("moto_serial.py")), "127.0.0.1", str(port)]
-                       if name == "dynamodb" else [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)])
+            # DynamoDB's emulator answers one request at a time (moto_serial.py); Cognito and
+            # SES's lists what SES sent without rendering all it holds (moto_mail.py).
+            script = "moto_serial.py" if name == "dynamodb" else "moto_mail.py"
+            command = [str(MOTO_SERVER.parent / "python"), str(Path(__file__).with_name(script)), "127.0.0.1", str(port)]
             proc = subprocess.Popen(command, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             self.motos[name] = proc
             url = f"http://127.0.0.1:{port}"

@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 import pytest
 
 import fhir_bundles as fhir
+from patients import family, office, register  # noqa: F401 (office is a fixture)
 from conftest import (
     CARDIOLOGY, CLINIC_NAMES, ENDOCRINE, MAIL_DEADLINE_S, POLL_INTERVAL_S, SECRETS, Kind, assert_no_store,
     assert_problem, check_problem_shape, dates_in, describe, letters, new_patient_body, new_pharmacy, new_phone,
@@ -104,30 +105,6 @@ def contract(answer: dict, keys: set) -> dict:
 
 
 # ------------------------------------------------------------------------------------ patients
-
-
-@pytest.fixture(scope="module")
-def office(portal):
-    """Two staff of cardiology (the clinic of most tests' patients), staff of endocrine and an
-    admin."""
-    return {"staff": portal.make_staff(clinics=(CARDIOLOGY,)), "staff2": portal.make_staff(clinics=(CARDIOLOGY,)),
-            "other": portal.make_staff(clinics=(ENDOCRINE,)), "admin": portal.make_staff(role="admin", clinics=())}
-
-
-def register(portal, clinic: str = CARDIOLOGY, birth: dt.date | None = None) -> dict:
-    """A patient registered by the admin, with a fresh MRN, aged 6 unless born on `birth`."""
-    body = new_patient_body(clinic, with_mrn=False)
-    body["mrn"] = fhir.new_mrn()
-    body["birth_date"] = SECRETS.add(Kind.BIRTH_DATE, (birth or years_before(6, -40)).isoformat())
-    r = portal.create_patient(portal.admin_token(), body)
-    assert r.status_code == 201, describe(r)
-    return {**body, "id": r.json()["id"]}
-
-
-def family(portal, clinic: str = CARDIOLOGY, birth: dt.date | None = None, relationship: str = "parent"):
-    """A new patient and one signed-in family account of theirs: (patient, account)."""
-    patient = register(portal, clinic, birth)
-    return patient, portal.make_holder(patient, relationship)
 
 
 def of_patient(patient: dict) -> dict:
