@@ -8,7 +8,8 @@ This file holds the suite's fixtures and hooks:
 - `portal` (session scope, params embedded/aws) is the `Portal` every test uses.
 - `site` (module scope, params embedded/aws) and `browser` (a headless Chromium on it) for
   the browser journeys.
-- `pytest_collection_modifyitems` runs the tests that read the whole run's logs last.
+- `pytest_collection_modifyitems` runs the tests that read the whole run's logs last
+  (WHOLE_RUN_READERS).
 
 The helpers live beside it, each in a module named for what it holds; this file imports
 their public names so that the tests' `from conftest import (...)` keeps working:
@@ -88,8 +89,14 @@ def browser(site):
     b.close()
 
 
+# The tests that read the logs of the whole run, in the order they run after every other test:
+# test_logs.py stops the portals (their logs are complete then), test_iam.py and
+# test_round_trips.py read the AWS backend's.
+WHOLE_RUN_READERS = ("test_logs.py", "test_iam.py", "test_round_trips.py")
+
+
 @pytest.hookimpl(trylast=True)  # after pytest's own reordering, which groups items by `portal` param
 def pytest_collection_modifyitems(config, items):
-    """The tests that read the logs of the whole run go last: test_logs.py, then test_iam.py."""
-    last = ("test_logs.py", "test_iam.py")
+    """The tests that read the logs of the whole run go last, in WHOLE_RUN_READERS' order."""
+    last = WHOLE_RUN_READERS
     items[:] = [i for i in items if i.path.name not in last] + [i for n in last for i in items if i.path.name == n]

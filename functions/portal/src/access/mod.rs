@@ -144,9 +144,9 @@ pub async fn caller_account(app: &App, caller: &Caller) -> Result<(Account, Vec<
     }
 }
 
-/// May the caller read the patient named by `raw_id` (`action` says what)? Two reads (the
-/// caller's account with its links, then the patient) and one audit write, before the
-/// route answers anything.
+/// May the caller read the patient named by `raw_id` (`action` says what)? One read (the
+/// caller's account and link with the patient) and one audit write, before the route
+/// answers anything.
 pub async fn patient(app: &App, caller: &Caller, raw_id: &str, who: Who, action: Action) -> Result<Grant, Problem> {
     patient_with(app, caller, raw_id, who, action, None).await
 }
@@ -194,20 +194,33 @@ pub async fn change(
 }
 
 /// The decision about an existing patient, not yet recorded: 401 for a disabled account,
-/// 403 for a role the route is never for, 404 for an unknown patient id.
+/// 403 for a role the route is never for, 404 for an unknown patient id. One read: the
+/// caller's account, its link to this patient, the patient and the item `with` names.
 async fn judge(app: &App, caller: &Caller, raw_id: &str, who: Who, with: Option<Also<'_>>) -> Result<Grant, Problem> {
-    let (account, links) = caller_account(app, caller).await?;
-    match who {
-        Who::Family if caller.is_office() => return Err(Problem::forbidden()),
-        Who::Office if !caller.is_office() => return Err(Problem::forbidden()),
-        _ => {}
-    }
-    let id = PatientId::parse(raw_id).map_err(|_| no_patient())?;
-    let (patient, items) = patients::get_with(app.table.as_ref(), &id, with).await?;
-    let patient = patient.ok_or_else(no_patient)?;
+    let Ok(id) = PatientId::parse(raw_id) else {
+        caller_account(app, caller).await?;
+        refuse_role(caller, who)?;
+        return Err(no_patient());
+    };
+    let patient_key = patients::patient_key(&id);
+    let more: Vec<_> = std::iter::once(patient_key.clone()).chain(with.map(|also| also(&id))).collect();
+    let (account, link, mut items) = accounts::get_with_link(app.table.as_ref(), &caller.sub, &id, &more).await?;
+    let account = account.filter(|a| a.enabled).ok_or_else(Problem::unauthenticated)?;
+    refuse_role(caller, who)?;
+    let at = items.iter().position(|i| crate::store::sk_of(i) == patient_key.sk).ok_or_else(no_patient)?;
+    let patient = crate::store::from_item::<Patient>(items.swap_remove(at))?.ok_or_else(no_patient)?;
     let today = today();
-    let acting = decide(caller, &account, &links, &patient, today);
+    let acting = decide(caller, &account, link.as_slice(), &patient, today);
     Ok(Grant { patient, acting, items, account, today })
+}
+
+/// 403 for a caller the route is never for.
+fn refuse_role(caller: &Caller, who: Who) -> Result<(), Problem> {
+    match who {
+        Who::Family if caller.is_office() => Err(Problem::forbidden()),
+        Who::Office if !caller.is_office() => Err(Problem::forbidden()),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

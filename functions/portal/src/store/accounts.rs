@@ -3,7 +3,7 @@
 
 use super::{from_item, sk_of, to_item};
 use crate::domain::{PatientId, PersonName, QuestionId, Relationship, Role, SecretHash, Username};
-use crate::ports::{Condition, Key, PortResult, Table, Write};
+use crate::ports::{Condition, Item, Key, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
 
 /// Where a new account is in its creation. Creation is a resumable sequence (reserve the
@@ -107,6 +107,26 @@ pub async fn get_account(table: &dyn Table, sub: &str) -> PortResult<Option<(Acc
         }
     }
     Ok(account.map(|a| (a, links)))
+}
+
+/// The account, its link to one patient (when it has one) and the items of the other keys
+/// given, in one BatchGetItem: the access check reads the caller's side and the patient's
+/// in a single round trip.
+pub async fn get_with_link(table: &dyn Table, sub: &str, patient_id: &PatientId, more: &[Key]) -> PortResult<(Option<Account>, Option<PatientLink>, Vec<Item>)> {
+    let (account_key, (link_key, _)) = (account_key(sub), link_keys(sub, patient_id));
+    let keys: Vec<Key> = [account_key.clone(), link_key.clone()].into_iter().chain(more.iter().cloned()).collect();
+    let (mut account, mut link, mut rest) = (None, None, Vec::new());
+    for item in table.get_many(&keys).await? {
+        let pk = item.get("pk").and_then(serde_json::Value::as_str).unwrap_or_default();
+        if pk == account_key.pk && sk_of(&item) == account_key.sk {
+            account = from_item::<Account>(item)?;
+        } else if pk == link_key.pk && sk_of(&item) == link_key.sk {
+            link = from_item::<PatientLink>(item)?;
+        } else {
+            rest.push(item);
+        }
+    }
+    Ok((account, link, rest))
 }
 
 pub async fn get_account_only(table: &dyn Table, sub: &str) -> PortResult<Option<Account>> {

@@ -199,24 +199,6 @@ pub async fn get(table: &dyn Table, id: &PatientId) -> PortResult<Option<Patient
 }
 
 /// Several patients in one round trip (BatchGetItem).
-/// The patient and, in the same read, the other item `also` names (absent when it is).
-pub async fn get_with(table: &dyn Table, id: &PatientId, also: Option<Also<'_>>) -> PortResult<(Option<Patient>, Vec<Item>)> {
-    let key = patient_key(id);
-    let (found, items) = match also {
-        None => (table.get(&key).await?, Vec::new()),
-        Some(also) => {
-            let mut items = table.get_many(&[key.clone(), also(id)]).await?;
-            let at = items.iter().position(|i| super::sk_of(i) == key.sk);
-            (at.map(|at| items.swap_remove(at)), items)
-        }
-    };
-    let patient = match found {
-        Some(item) => from_item(item)?,
-        None => None,
-    };
-    Ok((patient, items))
-}
-
 pub async fn get_many(table: &dyn Table, ids: &[PatientId]) -> PortResult<Vec<Patient>> {
     if ids.is_empty() {
         return Ok(Vec::new());
