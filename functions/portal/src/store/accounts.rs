@@ -112,7 +112,12 @@ pub async fn get_account(table: &dyn Table, sub: &str) -> PortResult<Option<(Acc
 /// The account, its link to one patient (when it has one) and the items of the other keys
 /// given, in one BatchGetItem: the access check reads the caller's side and the patient's
 /// in a single round trip.
-pub async fn get_with_link(table: &dyn Table, sub: &str, patient_id: &PatientId, more: &[Key]) -> PortResult<(Option<Account>, Option<PatientLink>, Vec<Item>)> {
+pub async fn get_with_link(
+    table: &dyn Table,
+    sub: &str,
+    patient_id: &PatientId,
+    more: &[Key],
+) -> PortResult<(Option<Account>, Option<PatientLink>, Vec<Item>)> {
     let (account_key, (link_key, _)) = (account_key(sub), link_keys(sub, patient_id));
     let keys: Vec<Key> = [account_key.clone(), link_key.clone()].into_iter().chain(more.iter().cloned()).collect();
     let (mut account, mut link, mut rest) = (None, None, Vec::new());
