@@ -24,14 +24,11 @@ pub use problem::Problem;
 
 /// Logs as one JSON object a line, without ANSI colours, as CloudWatch reads them.
 /// Handlers log ids, routes and outcomes only: never a body, a token or a name.
+/// `RUST_LOG` is one level (`info` unless it names another): the per-target filter would
+/// link a regular-expression engine into every function for nothing.
 pub fn init_logging() {
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_target(false)
-        .with_current_span(false)
-        .without_time()
-        .try_init();
+    let level = std::env::var("RUST_LOG").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    let _ = tracing_subscriber::fmt().json().with_max_level(level).with_target(false).with_current_span(false).without_time().try_init();
 }
 
 /// The SDK crates, re-exported so every crate of the workspace uses the same versions and
