@@ -95,6 +95,21 @@ def browser(site):
 WHOLE_RUN_READERS = ("test_logs.py", "test_iam.py", "test_round_trips.py")
 
 
+def after_the_aws_run(servers, request, reads: str) -> None:
+    """For a test of WHOLE_RUN_READERS: fails when a scenario test runs after it (its `reads`
+    would miss theirs) or the AWS backend failed to start; skips when the AWS backend did not
+    run in this session."""
+    name = request.node.path.name
+    later = [i.nodeid for i in request.session.items[request.session.items.index(request.node) + 1:]
+             if i.path.name not in WHOLE_RUN_READERS]
+    assert not later, (f"{name} must run after the scenario tests, whose {reads} it reads ({len(later)} run later, "
+                       f"e.g. {later[0]}): conftest's pytest_collection_modifyitems moves it to the end")
+    if "aws" in servers.failures:
+        pytest.fail(servers.failures["aws"], pytrace=False)
+    if "aws" not in servers.logs:
+        pytest.skip(f"the aws backend did not run in this session: there are no {reads} to check")
+
+
 @pytest.hookimpl(trylast=True)  # after pytest's own reordering, which groups items by `portal` param
 def pytest_collection_modifyitems(config, items):
     """The tests that read the logs of the whole run go last, in WHOLE_RUN_READERS' order."""

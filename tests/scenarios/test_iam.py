@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import pytest
 
-from conftest import AUDIT_TABLE, PORTAL_BIN, REPO, WHOLE_RUN_READERS, parse_log_lines
+from conftest import AUDIT_TABLE, PORTAL_BIN, REPO, after_the_aws_run, parse_log_lines
 
 TEMPLATE = REPO / "infra" / "template.yaml"
 COMPARED = ("dynamodb", "cognito-idp", "ses")
@@ -224,14 +224,7 @@ def mismatches(needed: dict[str, set[Grant]], granted: dict[str, set[Grant]],
 
 
 def test_every_role_grants_exactly_the_calls_its_function_makes(servers, request, tmp_path):
-    later = [i.nodeid for i in request.session.items[request.session.items.index(request.node) + 1:]
-             if i.path.name not in WHOLE_RUN_READERS]
-    assert not later, (f"test_iam.py must run after the scenario tests, whose calls it reads ({len(later)} run "
-                       f"later, e.g. {later[0]}): conftest's pytest_collection_modifyitems moves it to the end")
-    if "aws" in servers.failures:
-        pytest.fail(servers.failures["aws"], pytrace=False)
-    if "aws" not in servers.logs:
-        pytest.skip("the aws backend did not run in this session: there are no calls to compare")
+    after_the_aws_run(servers, request, "SDK calls")
     # Read as it is, never servers.get("aws"): once test_logs.py has stopped the portal, starting
     # it again would begin a new log.
     log_path = servers.logs["aws"]

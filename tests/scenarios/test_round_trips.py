@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import pytest
 
-from conftest import AWS_IDLE, BACKENDS, PORTAL_BIN, WHOLE_RUN_READERS, parse_log_lines
+from conftest import AWS_IDLE, BACKENDS, PORTAL_BIN, after_the_aws_run, parse_log_lines
 
 
 class Limit(NamedTuple):
@@ -301,14 +301,7 @@ def test_the_table_holds_every_route_once_with_the_issues_numbers(tmp_path):
 def test_every_route_keeps_to_its_limit(servers, backend, request):
     if backend != "aws":
         pytest.skip("the embedded backend counts no DynamoDB calls")
-    later = [i.nodeid for i in request.session.items[request.session.items.index(request.node) + 1:]
-             if i.path.name not in WHOLE_RUN_READERS]
-    assert not later, (f"test_round_trips.py must run after the scenario tests, whose calls it reads ({len(later)} "
-                       f"run later, e.g. {later[0]}): conftest's pytest_collection_modifyitems moves it to the end")
-    if "aws" in servers.failures:
-        pytest.fail(servers.failures["aws"], pytrace=False)
-    if "aws" not in servers.logs:
-        pytest.skip("the aws backend did not run in this session: there are no counts to check")
+    after_the_aws_run(servers, request, "DynamoDB counts")
     # Both AWS portals (the idle one of test_sessions.py too), each stopped first so that its
     # log is complete; nothing runs after this module.
     logs = [servers.stop(b) for b in ("aws", AWS_IDLE) if b in servers.logs]
