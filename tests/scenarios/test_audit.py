@@ -264,6 +264,12 @@ class Counter:
             out.append("no request_id")
         if not (isinstance(rec.get("actor"), str) and rec["actor"]):
             out.append("no actor")
+        # Staff are named in their records (the family's access log reads no account); account
+        # holders never are. (The first admin's account has no name to give.)
+        if rec.get("role") == "staff" and not (isinstance(rec.get("name"), str) and rec["name"]):
+            out.append("a staff member's record without their name")
+        if rec.get("role") not in ("staff", "admin") and "name" in rec:
+            out.append("an account holder named in an audit record")
         if not RFC3339_UTC.match(str(rec.get("at"))):
             out.append(f"at {rec.get('at')!r} is not RFC 3339 UTC")
         text = json.dumps(rec, default=str).lower()

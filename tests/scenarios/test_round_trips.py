@@ -198,8 +198,6 @@ LIMITS: dict[str, Limit] = {
 # suite (a regression still fails) with what it would take. Issue 14 stays open until this is
 # empty; a route that keeps to its LIMITS row again is reported, to be taken off.
 OPEN: dict[str, tuple[Limit, str]] = {
-    "GET /api/patients/{patient_id}/access-log": (other(3, 1, "today"), "the trail's page, then the accounts of the "
-                                                  "hospital people in it for their names: the names belong in the audit record"),
     "GET /api/patients/{patient_id}/reports": (other(3, 1, "today"), "each report's results are counted by a read "
                                                "of their own: ingest should keep the count on the report"),
     "GET /api/patients/{patient_id}/conversations/{conversation_id}": (

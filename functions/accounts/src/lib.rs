@@ -111,7 +111,7 @@ async fn find_account(app: &App, caller: &Caller, params: &HashMap<String, Strin
         entry["relationship"] = json!(links.iter().find(|l| l.patient_id == patient.id).map(|l| l.relationship));
         shown.push(entry);
     }
-    audit::record_many(app.audit.as_ref(), caller, &reads, Action::AccountRead).await?;
+    audit::record_many(app.audit.as_ref(), scope.by(caller), &reads, Action::AccountRead).await?;
     let kind = account.kind();
     Ok(json_response(
         StatusCode::OK,

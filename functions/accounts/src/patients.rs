@@ -50,7 +50,7 @@ pub async fn create(app: &App, caller: &Caller, req: &Request) -> Result<Respons
             PortError::Conflict => Problem::conflict("A patient with this MRN is already registered in this clinic."),
             other => other.into(),
         })?;
-        audit::record(app.audit.as_ref(), caller, &acting, &patient.id, Action::PatientCreate, Outcome::Allowed).await?;
+        audit::record(app.audit.as_ref(), scope.by(caller), &acting, &patient.id, Action::PatientCreate, Outcome::Allowed).await?;
         Ok((StatusCode::CREATED, patient_json(&patient)))
     })
     .await?;
@@ -60,7 +60,7 @@ pub async fn create(app: &App, caller: &Caller, req: &Request) -> Result<Respons
             .ok()
             .and_then(|b| b["id"].as_str().and_then(|id| PatientId::parse(id).ok()))
             .ok_or_else(Problem::internal)?;
-        audit::record(app.audit.as_ref(), caller, &acting, &shown, Action::PatientCreate, Outcome::Replayed).await?;
+        audit::record(app.audit.as_ref(), scope.by(caller), &acting, &shown, Action::PatientCreate, Outcome::Replayed).await?;
     }
     Ok(res)
 }
@@ -131,7 +131,7 @@ pub async fn search(app: &App, caller: &Caller, req: &Request) -> Result<Respons
     found.sort_by(|a, b| a.0.cmp(&b.0));
     found.truncate(paging.limit + 1);
     let reads: Vec<_> = found.iter().take(paging.limit).filter_map(|(_, f)| scope.acting(&f.clinic).map(|a| (a, f.id))).collect();
-    audit::record_many(app.audit.as_ref(), caller, &reads, Action::PatientSearch).await?;
+    audit::record_many(app.audit.as_ref(), scope.by(caller), &reads, Action::PatientSearch).await?;
     Ok(json_response(StatusCode::OK, &paging.answer(found)))
 }
 

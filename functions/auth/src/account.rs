@@ -34,7 +34,7 @@ pub async fn get(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
             list.push(json!({ "id": p.id, "given_name": p.given_name, "relationship": link.relationship }));
         }
     }
-    audit::record_many(app.audit.as_ref(), &caller, &reads, Action::AccountRead).await?;
+    audit::record_many(app.audit.as_ref(), audit::By::of(&caller, &account), &reads, Action::AccountRead).await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({ "username": account.username, "email": account.email, "roles": account.roles, "clinics": account.clinics, "patients": list }),

@@ -89,7 +89,7 @@ where
     let patients: HashMap<PatientId, Patient> = patients::get_many(app.table.as_ref(), &ids).await?.into_iter().map(|p| (p.id, p)).collect();
     // A patient who has moved to a clinic the caller does not serve leaves their queue.
     let reads: Vec<_> = patients.values().filter_map(|p| scope.acting(&p.clinic).map(|a| (a, p.id))).collect();
-    audit::record_many(app.audit.as_ref(), caller, &reads, action).await?;
+    audit::record_many(app.audit.as_ref(), scope.by(caller), &reads, action).await?;
     let now = now();
     let page = paging.answer_with(found, |r| patients.get(&r.patient_id()).filter(|p| scope.covers(&p.clinic)).map(|p| shown(&r, p, now)));
     Ok(json_response(StatusCode::OK, &page))

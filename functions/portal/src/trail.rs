@@ -47,24 +47,28 @@ pub fn paging(req: &lambda_http::Request) -> Result<Paging, Problem> {
 }
 
 pub async fn page(app: &App, caller: &Caller, patient_id: &PatientId, paging: &Paging, reader: Who) -> Result<Value, Problem> {
-    // The office's view adds which account and which request; anyone else sees the family's.
+    // The office's view adds which account and which request; anyone else sees the family's,
+    // which each record answers alone (hospital people's names are in their records).
     let office = reader == Who::Office;
     let read = audit::page(app.audit.as_ref(), patient_id, paging.after.as_deref(), paging.limit + 1).await?;
-    let mut subs: Vec<&str> = read.iter().map(|(_, r)| r.actor.as_str()).filter(|s| *s != caller.sub).collect();
-    subs.sort_unstable();
-    subs.dedup();
-    let actors = accounts::get_many(app.table.as_ref(), &subs).await?;
+    let actors = if office {
+        let mut subs: Vec<&str> = read.iter().map(|(_, r)| r.actor.as_str()).filter(|s| *s != caller.sub).collect();
+        subs.sort_unstable();
+        subs.dedup();
+        accounts::get_many(app.table.as_ref(), &subs).await?
+    } else {
+        Vec::new()
+    };
     let entries = read
         .into_iter()
         .map(|(sk, r)| {
-            let actor = actors.iter().find(|a| a.sub == r.actor);
             let hospital = Role::parse(&r.role).is_ok();
             let kind = if r.actor == caller.sub { "you" } else { KINDS.iter().find(|k| **k == r.role).copied().unwrap_or("family") };
             let who = Actor {
                 kind,
-                name: actor.filter(|_| hospital).and_then(|a| a.name.as_ref()).map(|(g, f)| format!("{} {}", g.as_str(), f.as_str())),
+                name: r.name.filter(|_| hospital),
                 clinic: r.clinic.as_deref().and_then(|c| Clinic::parse(c).ok()).map(|c| c.name),
-                username: actor.filter(|_| office).map(|a| a.username.to_string()),
+                username: actors.iter().find(|a| a.sub == r.actor).map(|a| a.username.to_string()),
             };
             let request_id = office.then_some(r.request_id);
             (sk, Entry { at: r.at, action: r.action, outcome: r.outcome, who, request_id })

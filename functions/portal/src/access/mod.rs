@@ -14,7 +14,7 @@ use crate::domain::{Acting, BirthDate, PatientId, Relationship};
 use crate::http::Caller;
 use crate::ports::Item;
 use crate::store::accounts::{self, Account, PatientLink};
-use crate::store::audit::{self, Action, Outcome};
+use crate::store::audit::{self, Action, By, Outcome};
 use crate::store::idempotency;
 use crate::store::patients::{self, Also, Patient};
 use crate::{App, Problem};
@@ -155,7 +155,7 @@ pub async fn patient(app: &App, caller: &Caller, raw_id: &str, who: Who, action:
 /// example `patients::info_key`) in the same round trip.
 pub async fn patient_with(app: &App, caller: &Caller, raw_id: &str, who: Who, action: Action, with: Option<Also<'_>>) -> Result<Grant, Problem> {
     let grant = judge(app, caller, raw_id, who, with).await?;
-    audit::record(app.audit.as_ref(), caller, &grant.acting, &grant.patient.id, action, Outcome::of(&grant.acting)).await?;
+    audit::record(app.audit.as_ref(), By::of(caller, &grant.account), &grant.acting, &grant.patient.id, action, Outcome::of(&grant.acting)).await?;
     grant.allowed()
 }
 
@@ -175,7 +175,7 @@ pub async fn change(
     let grant = judge(app, caller, raw_id, who, with).await?;
     let audit = app.audit.as_ref();
     if matches!(grant.acting, Acting::Denied(_)) {
-        audit::record(audit, caller, &grant.acting, &grant.patient.id, action, Outcome::Denied).await?;
+        audit::record(audit, By::of(caller, &grant.account), &grant.acting, &grant.patient.id, action, Outcome::Denied).await?;
         return Err(no_patient());
     }
     let result = work(&grant).await;
@@ -184,7 +184,7 @@ pub async fn change(
         Ok(_) => Outcome::Allowed,
         Err(problem) => Outcome::Failed(problem.status.as_u16()),
     };
-    if let Err(e) = audit::record(audit, caller, &grant.acting, &grant.patient.id, action, outcome).await {
+    if let Err(e) = audit::record(audit, By::of(caller, &grant.account), &grant.acting, &grant.patient.id, action, outcome).await {
         // The change may have happened without its record: say so loudly, and answer 503
         // so the caller retries (a retry finds the change made and is recorded).
         tracing::error!(error = %e, request_id = %caller.request_id, action = action.as_str(), "audit record of a change not written");

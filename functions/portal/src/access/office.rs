@@ -3,15 +3,23 @@
 //! statement of the staff-clinic rule: `Scope`, which `access::decide` uses too.
 
 use super::caller_account;
-use crate::domain::{Acting, Role, Username};
+use crate::domain::{Acting, PersonName, Role, Username};
 use crate::http::Caller;
 use crate::store::accounts::{self, Account, Creation, PatientLink, UsernameRecord};
+use crate::store::audit::By;
 use crate::store::patients::{self, Patient};
 use crate::{App, Problem};
 use std::collections::HashMap;
 
+/// What a hospital person may reach, and their name for the audit records of what they do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
+pub struct Scope {
+    reach: Reach,
+    name: Option<(PersonName, PersonName)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reach {
     Everything,
     Clinics(Vec<String>),
 }
@@ -25,45 +33,51 @@ impl Scope {
 
     /// For what only admins do (staff accounts, the security events): 403 for anyone else.
     pub async fn admin(app: &App, caller: &Caller) -> Result<(), Problem> {
-        match Scope::of(app, caller).await? {
-            Scope::Everything => Ok(()),
-            Scope::Clinics(_) => Err(Problem::forbidden()),
+        match Scope::of(app, caller).await?.reach {
+            Reach::Everything => Ok(()),
+            Reach::Clinics(_) => Err(Problem::forbidden()),
         }
     }
 
     /// The scope of a signed-in hospital person, from their groups and account; `None` for
     /// families.
     pub fn of_account(caller: &Caller, account: &Account) -> Option<Scope> {
-        if caller.is(Role::Admin) {
-            Some(Scope::Everything)
+        let reach = if caller.is(Role::Admin) {
+            Reach::Everything
         } else if caller.is(Role::Staff) {
-            Some(Scope::Clinics(account.clinics.clone()))
+            Reach::Clinics(account.clinics.clone())
         } else {
-            None
-        }
+            return None;
+        };
+        Some(Scope { reach, name: account.name.clone() })
+    }
+
+    /// The caller as the audit records of what they do name them.
+    pub fn by<'a>(&'a self, caller: &'a Caller) -> By<'a> {
+        By { caller, name: self.name.as_ref() }
     }
 
     pub fn covers(&self, clinic: &str) -> bool {
-        match self {
-            Scope::Everything => true,
-            Scope::Clinics(mine) => mine.iter().any(|c| c == clinic),
+        match &self.reach {
+            Reach::Everything => true,
+            Reach::Clinics(mine) => mine.iter().any(|c| c == clinic),
         }
     }
 
     /// In what capacity the caller acts for a patient of `clinic`, if at all.
     pub fn acting(&self, clinic: &str) -> Option<Acting> {
-        match self {
-            Scope::Everything => Some(Acting::Admin),
-            Scope::Clinics(_) if self.covers(clinic) => Some(Acting::Staff { clinic: clinic.to_owned() }),
-            Scope::Clinics(_) => None,
+        match &self.reach {
+            Reach::Everything => Some(Acting::Admin),
+            Reach::Clinics(_) if self.covers(clinic) => Some(Acting::Staff { clinic: clinic.to_owned() }),
+            Reach::Clinics(_) => None,
         }
     }
 
     /// The clinics whose patients the caller may see.
     pub fn clinics(&self) -> Vec<&str> {
-        match self {
-            Scope::Everything => crate::domain::CLINICS.iter().map(|c| c.id).collect(),
-            Scope::Clinics(mine) => mine.iter().map(String::as_str).collect(),
+        match &self.reach {
+            Reach::Everything => crate::domain::CLINICS.iter().map(|c| c.id).collect(),
+            Reach::Clinics(mine) => mine.iter().map(String::as_str).collect(),
         }
     }
 }
@@ -86,7 +100,7 @@ pub async fn target_account(app: &App, caller: &Caller, params: &HashMap<String,
     let (rec, account, links) = account_named(app, params).await?;
     let table = app.table.as_ref();
     let mut read = None;
-    if let Scope::Clinics(_) = scope {
+    if let Reach::Clinics(_) = scope.reach {
         if !account.roles.is_empty() {
             return Err(no_account());
         }

@@ -7,8 +7,9 @@
 //! |--------------|--------------------|-----------------------------|
 //! | audit record | AUDIT#<patient id> | <time, microseconds>#<uuid> |
 
+use super::accounts::Account;
 use super::{now_precise, to_item};
-use crate::domain::{Acting, PatientId};
+use crate::domain::{Acting, PatientId, PersonName};
 use crate::http::Caller;
 use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,11 @@ pub struct AuditRecord {
     /// "admin", "staff", "self", "parent", "guardian", or "family" (a family account
     /// without a link to the patient).
     pub role: String,
+    /// For hospital people (staff and admins): their name as it was when they acted, so
+    /// the family's access log names them without reading their accounts. Account holders
+    /// are never named here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// For staff allowed in: the patient's clinic they acted through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clinic: Option<String>,
@@ -126,13 +132,29 @@ fn partition(patient_id: &PatientId) -> String {
     format!("AUDIT#{patient_id}")
 }
 
-fn new_record(caller: &Caller, acting: &Acting, patient_id: &PatientId, action: Action, outcome: Outcome) -> (Key, AuditRecord) {
+/// Who acts, as their audit records name them: the signed-in caller and the name on their
+/// account (kept only for hospital people; see `AuditRecord::name`).
+#[derive(Clone, Copy)]
+pub struct By<'a> {
+    pub caller: &'a Caller,
+    pub name: Option<&'a (PersonName, PersonName)>,
+}
+
+impl<'a> By<'a> {
+    pub fn of(caller: &'a Caller, account: &'a Account) -> By<'a> {
+        By { caller, name: account.name.as_ref() }
+    }
+}
+
+fn new_record(by: By<'_>, acting: &Acting, patient_id: &PatientId, action: Action, outcome: Outcome) -> (Key, AuditRecord) {
+    let caller = by.caller;
     let at = now_precise();
     let key = Key::new(partition(patient_id), format!("{at}#{}", uuid::Uuid::new_v4()));
     let rec = AuditRecord {
         at,
         actor: caller.sub.clone(),
         role: acting.word().to_owned(),
+        name: by.name.filter(|_| caller.is_office()).map(|(given, family)| format!("{} {}", given.as_str(), family.as_str())),
         clinic: acting.clinic().map(str::to_owned),
         patient_id: *patient_id,
         action,
@@ -148,19 +170,19 @@ fn new_record(caller: &Caller, acting: &Acting, patient_id: &PatientId, action: 
 
 /// Records one access with what became of it. Reads are recorded before the data is
 /// answered; changes after the change, with its real outcome (see `access::change`).
-pub async fn record(audit: &dyn Table, caller: &Caller, acting: &Acting, patient_id: &PatientId, action: Action, outcome: Outcome) -> PortResult<()> {
-    let (key, rec) = new_record(caller, acting, patient_id, action, outcome);
+pub async fn record(audit: &dyn Table, by: By<'_>, acting: &Acting, patient_id: &PatientId, action: Action, outcome: Outcome) -> PortResult<()> {
+    let (key, rec) = new_record(by, acting, patient_id, action, outcome);
     // Absent: an audit record is never overwritten.
     audit.write(vec![Write::Put { item: to_item(&key, &rec, None)?, condition: Condition::Absent }]).await
 }
 
 /// Records one read per patient of a list (a search page, an account's patients), 25 to
 /// a round trip, each allowed or denied as `acting` says.
-pub async fn record_many(audit: &dyn Table, caller: &Caller, reads: &[(Acting, PatientId)], action: Action) -> PortResult<()> {
+pub async fn record_many(audit: &dyn Table, by: By<'_>, reads: &[(Acting, PatientId)], action: Action) -> PortResult<()> {
     for chunk in reads.chunks(25) {
         let mut writes = Vec::with_capacity(chunk.len());
         for (acting, patient_id) in chunk {
-            let (key, rec) = new_record(caller, acting, patient_id, action, Outcome::of(acting));
+            let (key, rec) = new_record(by, acting, patient_id, action, Outcome::of(acting));
             writes.push(Write::Put { item: to_item(&key, &rec, None)?, condition: Condition::Absent });
         }
         audit.write(writes).await?;
