@@ -11,8 +11,9 @@ use portal::http::{bearer_token, clear_refresh_cookie, empty, field, json, json_
 use portal::ports::{PortError, PortResult};
 use portal::store::accounts::{self, Account};
 use portal::store::audit::{self, Action, Outcome};
+use portal::store::notifications::{self, Notifications};
 use portal::store::security::{self, Event};
-use portal::store::{notifications, patients, throttle};
+use portal::store::{patients, throttle};
 use portal::{App, Problem};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -48,18 +49,18 @@ async fn with_current_password<F: Future<Output = PortResult<()>>>(app: &App, ac
     let name = account.username.key();
     let wrong = || Problem::invalid("current_password", "current_password is not your current password.");
     let failures = throttle::signin_failures(table, &name).await?;
-    if failures.is_some_and(|f| f.locked) {
+    if failures.locked {
         return Err(wrong());
     }
     match attempt.await {
         Ok(()) => {
-            if failures.is_some() {
+            if failures.any() {
                 throttle::signin_succeeded(table, &name).await?;
             }
             Ok(())
         }
         Err(PortError::NotAuthorized) => {
-            throttle::signin_failed(table, &name).await?;
+            throttle::signin_failed(table, &name, failures).await?;
             Err(wrong())
         }
         Err(e) => Err(e.into()),
@@ -139,17 +140,25 @@ struct EmailSettings {
     email_on_new_information: bool,
 }
 
+/// The caller's email settings, read with their account in one round trip; 401 for a
+/// disabled account, as `caller_account` answers.
+async fn settings(app: &App, caller: &Caller) -> Result<Notifications, Problem> {
+    match notifications::with_accounts(app.table.as_ref(), std::slice::from_ref(&caller.sub)).await?.pop() {
+        Some((account, settings)) if account.enabled => Ok(settings),
+        _ => Err(Problem::unauthenticated()),
+    }
+}
+
 pub async fn notifications(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
-    caller_account(app, &caller).await?;
-    let n = notifications::get(app.table.as_ref(), &caller.sub).await?;
+    let n = settings(app, &caller).await?;
     Ok(json_response(StatusCode::OK, &EmailSettings { email_on_new_information: n.email_on_new_information }))
 }
 
 pub async fn save_notifications(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     let caller = Caller::from_request(req)?;
     let body: EmailSettings = json(req)?;
-    caller_account(app, &caller).await?;
-    let n = notifications::set_email(app.table.as_ref(), &caller.sub, body.email_on_new_information).await?;
+    let seen = settings(app, &caller).await?;
+    let n = notifications::set_email(app.table.as_ref(), &caller.sub, seen, body.email_on_new_information).await?;
     Ok(json_response(StatusCode::OK, &EmailSettings { email_on_new_information: n.email_on_new_information }))
 }

@@ -133,7 +133,7 @@ pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, 
     // Failures count per account, whatever code they tried: guessing codes gains nothing.
     // An unknown username is counted under its name: the same reads, writes and hashing.
     let counter = account.as_ref().map_or_else(|| format!("{NOBODY}#{}", body.username.key()), |a| a.user_id.clone());
-    let locked = throttle::reset_locked(table, &counter).await?;
+    let failures = throttle::reset_failures(table, &counter).await?;
     // Only the question this code was given may be answered: no picking the easiest one.
     let secret = app.secret().await?;
     let asked = question_for(secret, account.as_ref(), &body.username, code);
@@ -147,10 +147,10 @@ pub async fn reset_password(app: &App, req: &Request) -> Result<Response<Body>, 
     // Read under the counter's id too: an unknown name costs the same read, and finds nothing.
     let code_ok = reset_codes::matches(table, secret, &counter, code).await?;
     let account = match account {
-        Some(account) if !locked && matches && code_ok && asked == body.question_id => account,
+        Some(account) if !failures.locked && matches && code_ok && asked == body.question_id => account,
         _ => {
-            if !locked {
-                throttle::reset_failed(table, &counter).await?;
+            if !failures.locked {
+                throttle::reset_failed(table, &counter, failures).await?;
             }
             let target = account.as_ref().map(|a| a.sub.as_str());
             security::record(app.audit.as_ref(), Event::PasswordReset, None, target, Outcome::Denied, &request_id).await?;

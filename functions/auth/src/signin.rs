@@ -62,7 +62,7 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
     let failures = throttle::signin_failures(table, &name).await?;
     let rec = accounts::get_username(table, &body.username).await?.filter(|r| r.creation != Creation::Reserved);
     let target = rec.as_ref().and_then(|r| r.sub.as_deref());
-    if failures.is_some_and(|f| f.locked) {
+    if failures.locked {
         security::record(app.audit.as_ref(), Event::SignInLocked, None, target, Outcome::Denied, &request_id).await?;
         return Err(Problem::sign_in_failed());
     }
@@ -72,7 +72,7 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
     let user_id = rec.as_ref().map_or(nobody.as_str(), |r| r.user_id.as_str());
     match app.identity.sign_in(user_id, body.password.expose()).await {
         Ok(outcome) => {
-            if failures.is_some() {
+            if failures.any() {
                 throttle::signin_succeeded(table, &name).await?;
             }
             Ok(match outcome {
@@ -87,7 +87,7 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
             })
         }
         Err(PortError::NotAuthorized) => {
-            throttle::signin_failed(table, &name).await?;
+            throttle::signin_failed(table, &name, failures).await?;
             security::record(app.audit.as_ref(), Event::SignIn, None, target, Outcome::Denied, &request_id).await?;
             Err(Problem::sign_in_failed())
         }

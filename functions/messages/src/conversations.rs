@@ -146,7 +146,7 @@ pub async fn reply(app: &App, caller: &Caller, id: &str, conversation: Option<Co
         })
         .await?;
         if let (false, Some(&confidential)) = (grant.acting.is_family(), confidential.get()) {
-            notify::tell(app, &grant.patient.id, confidential).await;
+            notify::tell(app, &grant.patient, confidential).await;
         }
         Ok(sent)
     })

@@ -183,7 +183,7 @@ pub async fn answer(app: &App, caller: &Caller, id: Option<RequestId>, req: &Req
     };
     let current = found.ok_or_else(no_refill_request)?;
     let patient = current.patient_id;
-    office::change_found(app, caller, &patient, Action::RefillRequestAnswer, None, no_refill_request(), async |_| {
+    office::change_found(app, caller, &patient, Action::RefillRequestAnswer, None, no_refill_request(), async |grant| {
         if current.version != body.version {
             return Err(changed());
         }
@@ -209,7 +209,7 @@ pub async fn answer(app: &App, caller: &Caller, id: Option<RequestId>, req: &Req
             Err(PortError::Conflict) => return Err(changed()),
             Err(e) => return Err(e.into()),
         }
-        notify::tell(app, &next.patient_id, next.confidential).await;
+        notify::tell(app, &grant.patient, next.confidential).await;
         Ok(json_response(StatusCode::OK, &next))
     })
     .await

@@ -95,10 +95,17 @@ pub struct Target {
 /// The account named by the `{username}` of the path, if the caller may manage it: admins
 /// any; staff only family accounts with a patient in one of their clinics. Any other is
 /// "not found", as an unknown one: staff learn nothing of accounts outside their clinics.
+/// Three reads at most: the caller's account with the username, the account named, and
+/// (for staff) its patients.
 pub async fn target_account(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Target, Problem> {
-    let scope = Scope::of(app, caller).await?;
-    let (rec, account, links) = account_named(app, params).await?;
     let table = app.table.as_ref();
+    let username = params.get("username").and_then(|u| Username::parse(u).ok());
+    let (me, rec) = accounts::get_account_and_username(table, &caller.sub, username.as_ref()).await?;
+    let me = me.filter(|a| a.enabled).ok_or_else(Problem::unauthenticated)?;
+    let scope = Scope::of_account(caller, &me).ok_or_else(Problem::forbidden)?;
+    let rec = rec.filter(|r| r.creation != Creation::Reserved).ok_or_else(no_account)?;
+    let sub = rec.sub.clone().ok_or_else(no_account)?;
+    let (account, links) = accounts::get_account(table, &sub).await?.ok_or_else(no_account)?;
     let mut read = None;
     if let Reach::Clinics(_) = scope.reach {
         if !account.roles.is_empty() {
@@ -138,16 +145,6 @@ pub fn not_yourself(caller: &Caller, account: &Account, what: &str) -> Result<()
 
 fn no_account() -> Problem {
     Problem::not_found("No account with this username.")
-}
-
-/// The account a `{username}` path parameter names, once it is fully created.
-async fn account_named(app: &App, params: &HashMap<String, String>) -> Result<(UsernameRecord, Account, Vec<PatientLink>), Problem> {
-    let username = params.get("username").and_then(|u| Username::parse(u).ok()).ok_or_else(no_account)?;
-    let table = app.table.as_ref();
-    let rec = accounts::get_username(table, &username).await?.filter(|r| r.creation != Creation::Reserved).ok_or_else(no_account)?;
-    let sub = rec.sub.clone().ok_or_else(no_account)?;
-    let (account, links) = accounts::get_account(table, &sub).await?.ok_or_else(no_account)?;
-    Ok((rec, account, links))
 }
 
 /// For an office route that names what it acts on by its own id (a request, a conversation):

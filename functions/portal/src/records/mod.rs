@@ -97,7 +97,12 @@ async fn apply_bundle(app: &App, body: &[u8]) -> Result<(Vec<String>, Vec<Outcom
     for (patient, open) in news {
         // The records are filed: a mail failure must not undo that or send the bundle back
         // (a second delivery would change nothing, and so tell no one either).
-        if let Err(e) = notify::new_information(app, &patient, open).await {
+        let told = match crate::store::patients::get(app.table.as_ref(), &patient).await {
+            Ok(Some(p)) => notify::new_information(app, &p, open).await,
+            Ok(None) => Ok(0),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = told {
             tracing::warn!(error = %e, "new-information emails not sent");
         }
     }

@@ -3,27 +3,33 @@
 //! The email says only that something is waiting, and where: no name, test, clinic or date.
 
 use crate::access::{kept_from, link_holds, today};
-use crate::domain::{Acting, PatientId};
+use crate::domain::Acting;
 use crate::ports::{Email, PortResult};
-use crate::store::{accounts, notifications, now, patients};
+use crate::store::patients::Patient;
+use crate::store::{accounts, notifications, now};
 use crate::App;
 
 pub const SUBJECT: &str = "New information in the patient portal";
 
 /// For one patient: `open` when something arrived that is not marked confidential (else
 /// only confidential records arrived, which parents and guardians of a teen are not told of).
-pub async fn new_information(app: &App, patient: &PatientId, open: bool) -> PortResult<usize> {
+/// Two reads whatever the number of holders: their links, then their accounts with their
+/// settings in one BatchGetItem.
+pub async fn new_information(app: &App, p: &Patient, open: bool) -> PortResult<usize> {
     let table = app.table.as_ref();
-    let Some(p) = patients::get(table, patient).await? else { return Ok(0) };
     let today = today();
+    let told: Vec<String> = accounts::holders(table, &p.id)
+        .await?
+        .into_iter()
+        .filter(|(_, relationship)| {
+            let acting = Acting::Holder(*relationship);
+            link_holds(*relationship, p.birth_date, today) && (open || !kept_from(&acting, p.birth_date, today))
+        })
+        .map(|(sub, _)| sub)
+        .collect();
     let mut sent = 0;
-    for (sub, relationship) in accounts::holders(table, patient).await? {
-        let acting = Acting::Holder(relationship);
-        if !link_holds(relationship, p.birth_date, today) || (!open && kept_from(&acting, p.birth_date, today)) {
-            continue;
-        }
-        let Some(account) = accounts::get_account_only(table, &sub).await? else { continue };
-        if !account.enabled || !notifications::claim(table, &sub, now()).await? {
+    for (account, settings) in notifications::with_accounts(table, &told).await? {
+        if !account.enabled || !notifications::claim(table, &account.sub, settings, now()).await? {
             continue;
         }
         app.mailer.send(&email(app, &account.email)).await?;
@@ -34,7 +40,7 @@ pub async fn new_information(app: &App, patient: &PatientId, open: bool) -> Port
 
 /// After something the office did for a patient (an answer, a reply): tells the family as
 /// `new_information` does; a mail failure is logged and never undoes what was done.
-pub async fn tell(app: &App, patient: &PatientId, confidential: bool) {
+pub async fn tell(app: &App, patient: &Patient, confidential: bool) {
     if let Err(e) = new_information(app, patient, !confidential).await {
         tracing::warn!(error = %e, "new-information emails not sent");
     }

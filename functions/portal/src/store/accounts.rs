@@ -1,7 +1,7 @@
 //! Accounts, the office-assigned username that points at each, and the links from an
 //! account to the patients it may act for.
 
-use super::{from_item, sk_of, to_item};
+use super::{from_item, pk_of, sk_of, to_item};
 use crate::domain::{PatientId, PersonName, QuestionId, Relationship, Role, SecretHash, Username};
 use crate::ports::{Condition, Item, Key, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
@@ -122,7 +122,7 @@ pub async fn get_with_link(
     let keys: Vec<Key> = [account_key.clone(), link_key.clone()].into_iter().chain(more.iter().cloned()).collect();
     let (mut account, mut link, mut rest) = (None, None, Vec::new());
     for item in table.get_many(&keys).await? {
-        let pk = item.get("pk").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let pk = pk_of(&item);
         if pk == account_key.pk && sk_of(&item) == account_key.sk {
             account = from_item::<Account>(item)?;
         } else if pk == link_key.pk && sk_of(&item) == link_key.sk {
@@ -132,6 +132,24 @@ pub async fn get_with_link(
         }
     }
     Ok((account, link, rest))
+}
+
+/// An account (the caller's, say) and a username's record, in one BatchGetItem.
+pub async fn get_account_and_username(
+    table: &dyn Table,
+    sub: &str,
+    username: Option<&Username>,
+) -> PortResult<(Option<Account>, Option<UsernameRecord>)> {
+    let keys: Vec<Key> = std::iter::once(account_key(sub)).chain(username.map(username_key)).collect();
+    let (mut account, mut record) = (None, None);
+    for item in table.get_many(&keys).await? {
+        if sk_of(&item) == "ACCOUNT" {
+            account = from_item::<Account>(item)?;
+        } else {
+            record = from_item::<UsernameRecord>(item)?;
+        }
+    }
+    Ok((account, record))
 }
 
 pub async fn get_account_only(table: &dyn Table, sub: &str) -> PortResult<Option<Account>> {

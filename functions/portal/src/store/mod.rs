@@ -122,6 +122,10 @@ pub fn is_time_id(after: &str) -> bool {
     })
 }
 
+pub fn pk_of(item: &Item) -> &str {
+    item.get("pk").and_then(Value::as_str).unwrap_or_default()
+}
+
 pub fn sk_of(item: &Item) -> &str {
     item.get("sk").and_then(Value::as_str).unwrap_or_default()
 }

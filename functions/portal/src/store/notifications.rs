@@ -5,7 +5,8 @@
 //! |---------------|---------------|---------------|
 //! | notifications | ACCOUNT#<sub> | NOTIFICATIONS |
 
-use super::{from_item, to_item};
+use super::accounts::{account_key, Account};
+use super::{from_item, pk_of, sk_of, to_item};
 use crate::ports::{Condition, Key, PortError, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,32 @@ pub async fn get(table: &dyn Table, sub: &str) -> PortResult<Notifications> {
     })
 }
 
+/// Accounts with their settings, in as few round trips as BatchGetItem allows; an unknown
+/// `sub` is left out.
+pub async fn with_accounts(table: &dyn Table, subs: &[String]) -> PortResult<Vec<(Account, Notifications)>> {
+    if subs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<Key> = subs.iter().flat_map(|s| [account_key(s), key(s)]).collect();
+    let (mut accounts, mut settings) = (Vec::new(), Vec::new());
+    for item in table.get_many(&keys).await? {
+        if sk_of(&item) == "NOTIFICATIONS" {
+            let pk = pk_of(&item).to_owned();
+            settings.extend(from_item::<Notifications>(item)?.map(|n| (pk, n)));
+        } else {
+            accounts.extend(from_item::<Account>(item)?);
+        }
+    }
+    Ok(accounts
+        .into_iter()
+        .map(|a| {
+            let pk = key(&a.sub).pk;
+            let n = settings.iter().find(|(p, _)| *p == pk).map(|(_, n)| n.clone()).unwrap_or_default();
+            (a, n)
+        })
+        .collect())
+}
+
 /// Writes `next` over `current` if nobody wrote in between (else `Conflict`).
 async fn replace(table: &dyn Table, sub: &str, current: &Notifications, mut next: Notifications) -> PortResult<Notifications> {
     next.version = current.version + 1;
@@ -47,11 +74,15 @@ async fn replace(table: &dyn Table, sub: &str, current: &Notifications, mut next
     Ok(next)
 }
 
-/// Turns the emails on or off; a concurrent write (an email claimed meanwhile) is read again.
-pub async fn set_email(table: &dyn Table, sub: &str, on: bool) -> PortResult<Notifications> {
+/// Turns the emails on or off, from the settings as `seen`; a concurrent write (an email
+/// claimed meanwhile) is read again.
+pub async fn set_email(table: &dyn Table, sub: &str, seen: Notifications, on: bool) -> PortResult<Notifications> {
     let mut attempts = 0;
+    let mut current = seen;
     loop {
-        let current = get(table, sub).await?;
+        if attempts > 0 {
+            current = get(table, sub).await?;
+        }
         let next = Notifications { email_on_new_information: on, ..current.clone() };
         match replace(table, sub, &current, next).await {
             Err(PortError::Conflict) if attempts < 3 => attempts += 1,
@@ -61,9 +92,9 @@ pub async fn set_email(table: &dyn Table, sub: &str, on: bool) -> PortResult<Not
 }
 
 /// Whether an email may go to the account now: it wants them and had none in the last hour.
-/// Claims the hour when it may, so two deliveries at once send one email between them.
-pub async fn claim(table: &dyn Table, sub: &str, now: i64) -> PortResult<bool> {
-    let current = get(table, sub).await?;
+/// Claims the hour when it may, on the settings as read (`current`), so two deliveries at
+/// once send one email between them.
+pub async fn claim(table: &dyn Table, sub: &str, current: Notifications, now: i64) -> PortResult<bool> {
     if !current.email_on_new_information || now - current.last_sent < EVERY_SECS {
         return Ok(false);
     }

@@ -41,10 +41,15 @@ async fn read(table: &dyn Table, key: &Key) -> PortResult<Option<Counter>> {
     }
 }
 
-/// Adds one to a counter; a concurrent bump is retried so no failure goes uncounted.
-async fn bump(table: &dyn Table, key: &Key, ttl_secs: i64, lock: impl Fn(u32) -> i64) -> PortResult<()> {
+/// Adds one to a counter, starting from `seen` (the counter as the request read it before
+/// deciding); a concurrent bump is read again and retried, so no failure goes uncounted.
+async fn bump(table: &dyn Table, key: &Key, seen: Option<Counter>, ttl_secs: i64, lock: impl Fn(u32) -> i64) -> PortResult<()> {
+    let mut seen = Some(seen);
     for _ in 0..3 {
-        let current = read(table, key).await?;
+        let current = match seen.take() {
+            Some(first) => first,
+            None => read(table, key).await?,
+        };
         let condition = match &current {
             Some(c) => Condition::Version(c.version),
             None => Condition::Absent,
@@ -62,21 +67,32 @@ async fn bump(table: &dyn Table, key: &Key, ttl_secs: i64, lock: impl Fn(u32) ->
     Err(PortError::Unavailable("counter contended".into()))
 }
 
-/// A username's recent failed sign-ins, if it has any.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Recent failures as one read found them: whether they lock, and the count a new failure
+/// adds to (so counting it needs no second read).
+#[derive(Debug, Clone)]
 pub struct Failures {
-    /// Refused for now, whatever the password.
+    /// Refused for now, whatever was tried.
     pub locked: bool,
+    counter: Option<Counter>,
 }
 
-/// One GetItem; `None` (the usual case) means a success has nothing to clear.
-pub async fn signin_failures(table: &dyn Table, username_key: &str) -> PortResult<Option<Failures>> {
-    Ok(read(table, &signin_key(username_key)).await?.map(|c| Failures { locked: c.locked_until > now() }))
+impl Failures {
+    /// Whether there are any: `false` (the usual case) means a success has nothing to clear.
+    pub fn any(&self) -> bool {
+        self.counter.is_some()
+    }
 }
 
-/// From the 5th failure on, each failure locks the name for 30 s, doubling up to an hour.
-pub async fn signin_failed(table: &dyn Table, username_key: &str) -> PortResult<()> {
-    bump(table, &signin_key(username_key), 24 * 3600, |count| {
+/// A username's recent failed sign-ins: one GetItem.
+pub async fn signin_failures(table: &dyn Table, username_key: &str) -> PortResult<Failures> {
+    let counter = read(table, &signin_key(username_key)).await?;
+    Ok(Failures { locked: counter.as_ref().is_some_and(|c| c.locked_until > now()), counter })
+}
+
+/// Counts one more failed sign-in on `seen`. From the 5th on, each failure locks the name
+/// for 30 s, doubling up to an hour.
+pub async fn signin_failed(table: &dyn Table, username_key: &str, seen: Failures) -> PortResult<()> {
+    bump(table, &signin_key(username_key), seen.counter, 24 * 3600, |count| {
         if count < MAX_FAILURES {
             0
         } else {
@@ -91,14 +107,16 @@ pub async fn signin_succeeded(table: &dyn Table, username_key: &str) -> PortResu
     table.write(vec![Write::Delete { key: signin_key(username_key), condition: Condition::None }]).await
 }
 
-/// Whether the account's password resets are locked: 5 failures (wrong answers or wrong
-/// codes, in any mix) within the hour before the last one.
-pub async fn reset_locked(table: &dyn Table, user_id: &str) -> PortResult<bool> {
-    Ok(read(table, &reset_key(user_id)).await?.is_some_and(|c| c.count >= MAX_FAILURES))
+/// The account's failed password resets: locked after 5 (wrong answers or wrong codes, in
+/// any mix) within the hour before the last one.
+pub async fn reset_failures(table: &dyn Table, user_id: &str) -> PortResult<Failures> {
+    let counter = read(table, &reset_key(user_id)).await?;
+    Ok(Failures { locked: counter.as_ref().is_some_and(|c| c.count >= MAX_FAILURES), counter })
 }
 
-pub async fn reset_failed(table: &dyn Table, user_id: &str) -> PortResult<()> {
-    bump(table, &reset_key(user_id), RESET_WINDOW_SECS, |_| 0).await
+/// Counts one more failed reset on `seen`.
+pub async fn reset_failed(table: &dyn Table, user_id: &str, seen: Failures) -> PortResult<()> {
+    bump(table, &reset_key(user_id), seen.counter, RESET_WINDOW_SECS, |_| 0).await
 }
 
 pub async fn reset_succeeded(table: &dyn Table, user_id: &str) -> PortResult<()> {
@@ -109,10 +127,11 @@ pub async fn reset_succeeded(table: &dyn Table, user_id: &str) -> PortResult<()>
 /// `false`, counting nothing, when 3 went out within the last hour.
 pub async fn reset_mail_allowed(table: &dyn Table, username_key: &str) -> PortResult<bool> {
     let key = reset_mail_key(username_key);
-    if read(table, &key).await?.is_some_and(|c| c.count >= RESET_MAILS_PER_HOUR) {
+    let seen = read(table, &key).await?;
+    if seen.as_ref().is_some_and(|c| c.count >= RESET_MAILS_PER_HOUR) {
         return Ok(false);
     }
-    bump(table, &key, RESET_WINDOW_SECS, |_| 0).await?;
+    bump(table, &key, seen, RESET_WINDOW_SECS, |_| 0).await?;
     Ok(true)
 }
 
@@ -125,13 +144,21 @@ mod tests {
     async fn resets_lock_per_account_after_five_failures_and_mails_stop_at_three() {
         let t = FileTable::in_memory();
         for _ in 0..MAX_FAILURES {
-            assert!(!reset_locked(&t, "u").await.unwrap());
-            reset_failed(&t, "u").await.unwrap();
+            let seen = reset_failures(&t, "u").await.unwrap();
+            assert!(!seen.locked);
+            reset_failed(&t, "u", seen).await.unwrap();
         }
-        assert!(reset_locked(&t, "u").await.unwrap());
-        assert!(!reset_locked(&t, "other").await.unwrap());
+        assert!(reset_failures(&t, "u").await.unwrap().locked);
+        assert!(!reset_failures(&t, "other").await.unwrap().locked);
         reset_succeeded(&t, "u").await.unwrap();
-        assert!(!reset_locked(&t, "u").await.unwrap());
+        assert!(!reset_failures(&t, "u").await.unwrap().any());
+
+        // A failure counted on a stale reading (another request counted meanwhile) is read
+        // again and counted on top: none is lost.
+        let (a, b) = (reset_failures(&t, "race").await.unwrap(), reset_failures(&t, "race").await.unwrap());
+        reset_failed(&t, "race", a).await.unwrap();
+        reset_failed(&t, "race", b).await.unwrap();
+        assert_eq!(read(&t, &reset_key("race")).await.unwrap().map(|c| c.count), Some(2));
 
         let mut sent = Vec::new();
         for _ in 0..5 {
