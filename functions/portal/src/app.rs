@@ -156,14 +156,18 @@ mod aws {
     /// A Lambda function's SDK configuration. Lambda puts the region and the role's
     /// credentials in the environment, so the function reads them there and links none of
     /// the SDK's other providers (profile files, SSO, STS, the instance metadata service).
-    async fn lambda_sdk_config() -> Result<aws_config::SdkConfig, String> {
+    /// Built directly rather than by `aws_config::defaults(..).load()`, whose loaders look for
+    /// profile files and settings on a blocking thread at every cold start; the service
+    /// clients' own defaults give retries, timeouts, the sleep and the clock.
+    fn lambda_sdk_config() -> Result<aws_config::SdkConfig, String> {
+        use aws_sdk_dynamodb::config::SharedCredentialsProvider;
         let region = std::env::var("AWS_REGION").map_err(|_| "environment variable AWS_REGION is not set".to_owned())?;
-        Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(https_client()?)
+        Ok(aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region))
-            .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new())
-            .load()
-            .await)
+            .credentials_provider(SharedCredentialsProvider::new(aws_config::environment::EnvironmentVariableCredentialsProvider::new()))
+            .http_client(https_client()?)
+            .build())
     }
 
     impl App {
@@ -179,8 +183,34 @@ mod aws {
         /// What a Lambda function runs on.
         pub async fn from_env<C: Clients>() -> Result<Self, String> {
             let settings = AwsSettings::from_env()?;
-            Ok(App::aws::<C>(&lambda_sdk_config().await?, &settings))
+            Ok(App::aws::<C>(&lambda_sdk_config()?, &settings))
         }
+    }
+
+    /// The Lambda configuration makes calls that work (the tests' AWS backend is the local
+    /// run's configuration, not this one): signed with the environment's keys for its region,
+    /// and retried after a 500, so the retry policy, the sleep and the clock are there. Only the
+    /// HTTP client is replaced, by one that answers as DynamoDB would.
+    #[cfg(test)]
+    #[tokio::test]
+    async fn the_lambda_configuration_signs_and_retries_a_call() {
+        use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+        use aws_smithy_types::body::SdkBody;
+        let exchange = |status: u16, body: &'static str| {
+            let request = http::Request::builder().uri("https://dynamodb.eu-west-3.amazonaws.com/").body(SdkBody::empty()).unwrap();
+            ReplayEvent::new(request, http::Response::builder().status(status).body(SdkBody::from(body)).unwrap())
+        };
+        let replay = StaticReplayClient::new(vec![exchange(500, "{}"), exchange(200, r#"{"TableNames":[]}"#)]);
+        // No other test of this crate reads these variables.
+        std::env::set_var("AWS_REGION", "eu-west-3");
+        std::env::set_var("AWS_ACCESS_KEY_ID", "AKIDLAMBDATEST");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "secret");
+        let sdk = lambda_sdk_config().unwrap().into_builder().http_client(replay.clone()).build();
+        let tables = aws_sdk_dynamodb::Client::new(&sdk).list_tables().send().await.unwrap();
+        assert!(tables.table_names().is_empty());
+        let sent: Vec<String> = replay.actual_requests().map(|r| r.headers().get("authorization").unwrap_or_default().to_owned()).collect();
+        assert_eq!(sent.len(), 2, "the 500 is retried once");
+        assert!(sent.iter().all(|a| a.contains("Credential=AKIDLAMBDATEST/") && a.contains("/eu-west-3/dynamodb/aws4_request")), "{sent:?}");
     }
 
     // `C::IDENTITY` and `C::MAIL` are constants of each function's set: the branch a function
