@@ -46,15 +46,14 @@ pub async fn open(app: &App, caller: &Caller, request: Option<RequestId>) -> Res
     Ok(json_response(StatusCode::OK, &v))
 }
 
-/// An answer to a request (families were refused in `handle`): the request, then
-/// the access check with the visit of the patient's that `with` names from the request (read
-/// with it); `work` on the request as it stands.
+/// An answer to a request (families were refused in `handle`): the request, then the access
+/// check with the visit the request names, if any (a request to cancel it), read in the same
+/// round trip; `work` on the request as it stands.
 async fn answer(
     app: &App,
     caller: &Caller,
     request: Option<RequestId>,
     action: Action,
-    with: impl FnOnce(&Asked) -> Option<RecordId>,
     work: impl AsyncFnOnce(&Grant, Asked) -> Result<Response<Body>, Problem>,
 ) -> Result<Response<Body>, Problem> {
     let current = match request {
@@ -62,8 +61,7 @@ async fn answer(
         None => None,
     };
     let current = current.ok_or_else(no_request)?;
-    let with = with(&current);
-    let key = with.map(|v| move |p: &PatientId| Kind::Appointment.key(p, &v));
+    let key = current.appointment_id.map(|v| move |p: &PatientId| Kind::Appointment.key(p, &v));
     let also = key.as_ref().map(|k| k as patients::Also<'_>);
     let patient = current.patient_id;
     office::change_found(app, caller, &patient, action, also, no_request(), async |grant| work(grant, current).await).await
@@ -129,44 +127,37 @@ pub async fn schedule(app: &App, caller: &Caller, request: Option<RequestId>, re
     if to <= from || to - from > LONGEST_VISIT_SECS {
         return Err(Problem::invalid("end", "end must be after start, and a visit at most 12 hours long."));
     }
-    answer(
-        app,
-        caller,
-        request,
-        Action::AppointmentRequestSchedule,
-        |_| None,
-        async |grant, current| {
-            if current.kind == RequestKind::Cancel {
-                return Err(Problem::conflict("This is a request to cancel a visit: confirm it or decline it."));
-            }
-            answerable(&current, body.version)?;
-            let visit = Visit {
-                id: RecordId::new(),
-                status: VisitStatus::Booked,
-                start: start.clone(),
-                end: end.clone(),
-                clinic: Some(current.clinic.clone()),
-                provider: body.provider.clone().map(String::from),
-                location: body.location.clone().map(String::from),
-                kind: match current.kind {
-                    RequestKind::NewProblem => Some("New problem visit".to_owned()),
-                    RequestKind::FollowUp => Some("Follow-up visit".to_owned()),
-                    RequestKind::Other | RequestKind::Cancel => None,
-                },
-                instructions: body.instructions.clone().map(String::from),
-                request_id: Some(current.id),
-                confidential: current.confidential,
-            };
-            let writes = records::visit_writes(&grant.patient.id, &visit, Condition::Absent)?;
-            let next = Asked {
-                status: RequestStatus::Scheduled,
-                appointment_id: Some(visit.id),
-                appointment_start: Some(visit.start.clone()),
-                ..current.clone()
-            };
-            record(app, grant, &current, next, writes).await
-        },
-    )
+    answer(app, caller, request, Action::AppointmentRequestSchedule, async |grant, current| {
+        if current.kind == RequestKind::Cancel {
+            return Err(Problem::conflict("This is a request to cancel a visit: confirm it or decline it."));
+        }
+        answerable(&current, body.version)?;
+        let visit = Visit {
+            id: RecordId::new(),
+            status: VisitStatus::Booked,
+            start: start.clone(),
+            end: end.clone(),
+            clinic: Some(current.clinic.clone()),
+            provider: body.provider.clone().map(String::from),
+            location: body.location.clone().map(String::from),
+            kind: match current.kind {
+                RequestKind::NewProblem => Some("New problem visit".to_owned()),
+                RequestKind::FollowUp => Some("Follow-up visit".to_owned()),
+                RequestKind::Other | RequestKind::Cancel => None,
+            },
+            instructions: body.instructions.clone().map(String::from),
+            request_id: Some(current.id),
+            confidential: current.confidential,
+        };
+        let writes = records::visit_writes(&grant.patient.id, &visit, Condition::Absent)?;
+        let next = Asked {
+            status: RequestStatus::Scheduled,
+            appointment_id: Some(visit.id),
+            appointment_start: Some(visit.start.clone()),
+            ..current.clone()
+        };
+        record(app, grant, &current, next, writes).await
+    })
     .await
 }
 
@@ -180,18 +171,11 @@ struct Decline {
 
 pub async fn decline(app: &App, caller: &Caller, request: Option<RequestId>, req: &Request) -> Result<Response<Body>, Problem> {
     let body: Decline = json(req)?;
-    answer(
-        app,
-        caller,
-        request,
-        Action::AppointmentRequestDecline,
-        |_| None,
-        async |grant, current| {
-            answerable(&current, body.version)?;
-            let next = Asked { status: RequestStatus::Declined, decline_reason: Some(body.reason.clone()), ..current.clone() };
-            record(app, grant, &current, next, Vec::new()).await
-        },
-    )
+    answer(app, caller, request, Action::AppointmentRequestDecline, async |grant, current| {
+        answerable(&current, body.version)?;
+        let next = Asked { status: RequestStatus::Declined, decline_reason: Some(body.reason.clone()), ..current.clone() };
+        record(app, grant, &current, next, Vec::new()).await
+    })
     .await
 }
 
@@ -205,30 +189,23 @@ struct Confirm {
 /// Confirms a request to cancel a visit: the visit is cancelled with it.
 pub async fn confirm(app: &App, caller: &Caller, request: Option<RequestId>, req: &Request) -> Result<Response<Body>, Problem> {
     let body: Confirm = json(req)?;
-    // The visit to cancel is read with the patient; which one, the request says.
-    answer(
-        app,
-        caller,
-        request,
-        Action::AppointmentRequestConfirm,
-        |r| r.appointment_id,
-        async |grant, current| {
-            if current.kind != RequestKind::Cancel {
-                return Err(Problem::conflict("Only a request to cancel a visit is confirmed; schedule or decline this one."));
+    // The visit to cancel is read with the patient (see `answer`).
+    answer(app, caller, request, Action::AppointmentRequestConfirm, async |grant, current| {
+        if current.kind != RequestKind::Cancel {
+            return Err(Problem::conflict("Only a request to cancel a visit is confirmed; schedule or decline this one."));
+        }
+        answerable(&current, body.version)?;
+        let mut writes = Vec::new();
+        if let Some(v) = records::one_in::<Visit>(Kind::Appointment, grant.items.clone())? {
+            if v.status != VisitStatus::Booked {
+                return Err(Problem::conflict("This visit is no longer booked; decline the request instead."));
             }
-            answerable(&current, body.version)?;
-            let mut writes = Vec::new();
-            if let Some(v) = records::one_in::<Visit>(Kind::Appointment, grant.items.clone())? {
-                if v.status != VisitStatus::Booked {
-                    return Err(Problem::conflict("This visit is no longer booked; decline the request instead."));
-                }
-                let cancelled = Visit { status: VisitStatus::Cancelled, ..v };
-                writes = records::visit_writes(&grant.patient.id, &cancelled, Condition::Present)?;
-            }
-            let next = Asked { status: RequestStatus::Confirmed, ..current.clone() };
-            record(app, grant, &current, next, writes).await
-        },
-    )
+            let cancelled = Visit { status: VisitStatus::Cancelled, ..v };
+            writes = records::visit_writes(&grant.patient.id, &cancelled, Condition::Present)?;
+        }
+        let next = Asked { status: RequestStatus::Confirmed, ..current.clone() };
+        record(app, grant, &current, next, writes).await
+    })
     .await
 }
 
@@ -241,17 +218,10 @@ struct NewNote {
 /// An internal note on a request, for the office only.
 pub async fn note(app: &App, caller: &Caller, request: Option<RequestId>, req: &Request) -> Result<Response<Body>, Problem> {
     let body: NewNote = json(req)?;
-    answer(
-        app,
-        caller,
-        request,
-        Action::AppointmentRequestNote,
-        |_| None,
-        async |grant, current| {
-            let note = Note::new(body.text.clone(), grant.account.username.to_string());
-            store::add_note(app.table.as_ref(), &current.id, &note).await?;
-            Ok(json_response(StatusCode::CREATED, &note))
-        },
-    )
+    answer(app, caller, request, Action::AppointmentRequestNote, async |grant, current| {
+        let note = Note::new(body.text.clone(), grant.account.username.to_string());
+        store::add_note(app.table.as_ref(), &current.id, &note).await?;
+        Ok(json_response(StatusCode::CREATED, &note))
+    })
     .await
 }

@@ -21,10 +21,7 @@ use serde_json::{json, Value};
 /// business), the office by name and clinic.
 fn author(grant: &Grant, clinic: &str) -> Author {
     let a = &grant.account;
-    let name = match &a.name {
-        Some((given, family)) => format!("{} {}", String::from(given.clone()), String::from(family.clone())),
-        None => a.username.to_string(),
-    };
+    let name = a.full_name().unwrap_or_else(|| a.username.to_string());
     if grant.acting.is_family() {
         Author { kind: Side::Family, name: a.username.to_string(), clinic: None }
     } else {

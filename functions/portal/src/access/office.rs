@@ -3,7 +3,7 @@
 //! statement of the staff-clinic rule: `Scope`, which `access::decide` uses too.
 
 use super::caller_account;
-use crate::domain::{Acting, PersonName, Role, Username};
+use crate::domain::{Acting, Role, Username};
 use crate::http::Caller;
 use crate::store::accounts::{self, Account, Creation, PatientLink, UsernameRecord};
 use crate::store::audit::By;
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     reach: Reach,
-    name: Option<(PersonName, PersonName)>,
+    name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,12 +49,12 @@ impl Scope {
         } else {
             return None;
         };
-        Some(Scope { reach, name: account.name.clone() })
+        Some(Scope { reach, name: account.full_name() })
     }
 
     /// The caller as the audit records of what they do name them.
     pub fn by<'a>(&'a self, caller: &'a Caller) -> By<'a> {
-        By { caller, name: self.name.as_ref() }
+        By { caller, name: self.name.clone() }
     }
 
     pub fn covers(&self, clinic: &str) -> bool {

@@ -54,6 +54,10 @@ impl Account {
     pub fn kind(&self) -> &'static str {
         [Role::Admin, Role::Staff].into_iter().find(|r| self.roles.contains(r)).map_or("family", |r| r.group())
     }
+    /// "Given Family", for the staff and admins who have a name here.
+    pub fn full_name(&self) -> Option<String> {
+        self.name.as_ref().map(|(given, family)| format!("{} {}", given.as_str(), family.as_str()))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,7 +9,7 @@
 
 use super::accounts::Account;
 use super::{now_precise, to_item};
-use crate::domain::{Acting, PatientId, PersonName};
+use crate::domain::{Acting, PatientId};
 use crate::http::Caller;
 use crate::ports::{Condition, Key, PageOf, PortResult, Table, Write};
 use serde::{Deserialize, Serialize};
@@ -134,19 +134,18 @@ fn partition(patient_id: &PatientId) -> String {
 
 /// Who acts, as their audit records name them: the signed-in caller and the name on their
 /// account (kept only for hospital people; see `AuditRecord::name`).
-#[derive(Clone, Copy)]
 pub struct By<'a> {
     pub caller: &'a Caller,
-    pub name: Option<&'a (PersonName, PersonName)>,
+    pub name: Option<String>,
 }
 
 impl<'a> By<'a> {
-    pub fn of(caller: &'a Caller, account: &'a Account) -> By<'a> {
-        By { caller, name: account.name.as_ref() }
+    pub fn of(caller: &'a Caller, account: &Account) -> By<'a> {
+        By { caller, name: account.full_name() }
     }
 }
 
-fn new_record(by: By<'_>, acting: &Acting, patient_id: &PatientId, action: Action, outcome: Outcome) -> (Key, AuditRecord) {
+fn new_record(by: &By<'_>, acting: &Acting, patient_id: &PatientId, action: Action, outcome: Outcome) -> (Key, AuditRecord) {
     let caller = by.caller;
     let at = now_precise();
     let key = Key::new(partition(patient_id), format!("{at}#{}", uuid::Uuid::new_v4()));
@@ -154,7 +153,7 @@ fn new_record(by: By<'_>, acting: &Acting, patient_id: &PatientId, action: Actio
         at,
         actor: caller.sub.clone(),
         role: acting.word().to_owned(),
-        name: by.name.filter(|_| caller.is_office()).map(|(given, family)| format!("{} {}", given.as_str(), family.as_str())),
+        name: by.name.clone().filter(|_| caller.is_office()),
         clinic: acting.clinic().map(str::to_owned),
         patient_id: *patient_id,
         action,
@@ -171,7 +170,7 @@ fn new_record(by: By<'_>, acting: &Acting, patient_id: &PatientId, action: Actio
 /// Records one access with what became of it. Reads are recorded before the data is
 /// answered; changes after the change, with its real outcome (see `access::change`).
 pub async fn record(audit: &dyn Table, by: By<'_>, acting: &Acting, patient_id: &PatientId, action: Action, outcome: Outcome) -> PortResult<()> {
-    let (key, rec) = new_record(by, acting, patient_id, action, outcome);
+    let (key, rec) = new_record(&by, acting, patient_id, action, outcome);
     // Absent: an audit record is never overwritten.
     audit.write(vec![Write::Put { item: to_item(&key, &rec, None)?, condition: Condition::Absent }]).await
 }
@@ -182,7 +181,7 @@ pub async fn record_many(audit: &dyn Table, by: By<'_>, reads: &[(Acting, Patien
     for chunk in reads.chunks(25) {
         let mut writes = Vec::with_capacity(chunk.len());
         for (acting, patient_id) in chunk {
-            let (key, rec) = new_record(by, acting, patient_id, action, Outcome::of(acting));
+            let (key, rec) = new_record(&by, acting, patient_id, action, Outcome::of(acting));
             writes.push(Write::Put { item: to_item(&key, &rec, None)?, condition: Condition::Absent });
         }
         audit.write(writes).await?;
