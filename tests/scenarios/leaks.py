@@ -15,6 +15,7 @@ class Kind:
     ACCESS_TOKEN = "access token"
     REFRESH_COOKIE = "refresh cookie value"
     CHALLENGE_SESSION = "sign-in challenge session"
+    TOTP_KEY = "two-step sign-in key"
     EMAIL = "email address"
     PATIENT_NAME = "patient given/family name"
     MRN = "MRN"

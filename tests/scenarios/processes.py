@@ -95,7 +95,10 @@ class Servers:
             # SES's lists what SES sent without rendering all it holds (moto_mail.py).
             script = "moto_serial.py" if name == "dynamodb" else "moto_mail.py"
             command = [str(MOTO_SERVER.parent / "python"), str(Path(__file__).with_name(script)), "127.0.0.1", str(port)]
-            proc = subprocess.Popen(command, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            # moto checks two-step codes only so, against one fixed key for every user, which
+            # AssociateSoftwareToken returns (issue 15).
+            env = {**os.environ, "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true"}
+            proc = subprocess.Popen(command, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
             self.motos[name] = proc
             url = f"http://127.0.0.1:{port}"
             _wait_until_answers(url + "/moto-api/data.json", proc, log, f"moto_server ({name})")

@@ -1,7 +1,7 @@
 //! The `accounts` function: what the hospital's admins and the clinic offices do: create
 //! staff, register and find patients, create families' accounts and link them to more
-//! patients, resend login information, change usernames, disable and enable, and read a
-//! patient's audit trail.
+//! patients, resend login information, change usernames, disable and enable, reset a lost
+//! phone's two-step sign-in, and read a patient's audit trail.
 
 /// The SDK clients this function builds besides the table: accounts are Cognito users; credentials are mailed.
 pub type Clients = portal::app::WithIdentityAndMail;
@@ -42,6 +42,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             Endpoint::ChangeUsername => change_username(app, caller, params, req).await,
             Endpoint::Disable => set_enabled(app, caller, params, false).await,
             Endpoint::Enable => set_enabled(app, caller, params, true).await,
+            Endpoint::ResetTwoStep => reset_two_step(app, caller, params).await,
             Endpoint::Link => links::link(app, caller, params, req).await,
             Endpoint::Unlink => links::unlink(app, caller, params).await,
             Endpoint::SecurityEvents => events::page(app, caller, req).await,
@@ -121,6 +122,7 @@ async fn find_account(app: &App, caller: &Caller, params: &HashMap<String, Strin
             "kind": kind,
             "enabled": account.enabled,
             "first_sign_in_done": !account.answers.is_empty(),
+            "two_step": account.two_step,
             "clinics": account.clinics,
             "patients": shown,
         }),
@@ -179,6 +181,23 @@ async fn set_enabled(app: &App, caller: &Caller, params: &HashMap<String, String
         app.identity.set_enabled(&account.user_id, enabled).await?;
         if account.enabled != enabled {
             account.enabled = enabled;
+            accounts::update_account(app.table.as_ref(), &account).await?;
+        }
+        Ok(empty(StatusCode::NO_CONTENT))
+    })
+    .await
+}
+
+/// A lost phone: the account's two-step sign-in goes, and every session with it. A staff
+/// member or admin sets it up again at the next sign-in; a family may turn it on again.
+async fn reset_two_step(app: &App, caller: &Caller, params: &HashMap<String, String>) -> Result<Response<Body>, Problem> {
+    let mut account = target_account(app, caller, params).await?.account;
+    security::audited(app, caller, Event::TwoStepReset, &account.sub.clone(), async {
+        not_yourself(caller, &account, "reset your own two-step sign-in")?;
+        app.identity.remove_totp(&account.user_id).await?;
+        app.identity.end_sessions(&account.user_id).await?;
+        if account.two_step {
+            account.two_step = false;
             accounts::update_account(app.table.as_ref(), &account).await?;
         }
         Ok(empty(StatusCode::NO_CONTENT))

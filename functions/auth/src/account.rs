@@ -38,33 +38,46 @@ pub async fn get(app: &App, req: &Request) -> Result<Response<Body>, Problem> {
     audit::record_many(app.audit.as_ref(), audit::By::of(&caller, &account), &reads, Action::AccountRead).await?;
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "username": account.username, "email": account.email, "roles": account.roles, "clinics": account.clinics, "patients": list }),
+        &json!({
+            "username": account.username, "email": account.email, "roles": account.roles, "clinics": account.clinics,
+            "two_step": account.two_step, "patients": list,
+        }),
     ))
 }
 
-/// Runs `attempt`, a check of the caller's current password, under the sign-in lock-out:
-/// wrong guesses count as failed sign-ins, and a locked account is refused unchecked.
-async fn with_current_password<F: Future<Output = PortResult<()>>>(app: &App, account: &Account, attempt: F) -> Result<(), Problem> {
+/// Runs `attempt`, a check of something only the account holder knows (a password, a
+/// two-step code), under the sign-in lock-out of `username_key`: wrong guesses count as
+/// failed sign-ins and are answered `wrong()`, and a locked name is refused unchecked.
+pub(crate) async fn with_lockout<T, F: Future<Output = PortResult<T>>>(
+    app: &App,
+    username_key: &str,
+    attempt: F,
+    wrong: impl Fn() -> Problem,
+) -> Result<T, Problem> {
     let table = app.table.as_ref();
-    let name = account.username.key();
-    let wrong = || Problem::invalid("current_password", "current_password is not your current password.");
-    let failures = throttle::signin_failures(table, &name).await?;
+    let failures = throttle::signin_failures(table, username_key).await?;
     if failures.locked {
         return Err(wrong());
     }
     match attempt.await {
-        Ok(()) => {
+        Ok(v) => {
             if failures.any() {
-                throttle::signin_succeeded(table, &name).await?;
+                throttle::signin_succeeded(table, username_key).await?;
             }
-            Ok(())
+            Ok(v)
         }
         Err(PortError::NotAuthorized) => {
-            throttle::signin_failed(table, &name, failures).await?;
+            throttle::signin_failed(table, username_key, failures).await?;
             Err(wrong())
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `with_lockout` for the caller's current password.
+pub(crate) async fn with_current_password<T, F: Future<Output = PortResult<T>>>(app: &App, account: &Account, attempt: F) -> Result<T, Problem> {
+    with_lockout(app, &account.username.key(), attempt, || Problem::invalid("current_password", "current_password is not your current password."))
+        .await
 }
 
 #[derive(Deserialize)]

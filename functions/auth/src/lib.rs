@@ -1,6 +1,6 @@
-//! The `auth` function: sign-in, first login, forgot password, refresh and sign-out, and
-//! the signed-in account's own page ("My Account") with its password change, security
-//! questions and email settings.
+//! The `auth` function: sign-in with its two-step code, first login, forgot password,
+//! refresh and sign-out, and the signed-in account's own page ("My Account") with its
+//! password change, security questions, email settings and two-step sign-in.
 
 /// The SDK clients this function builds besides the table: sign-in runs on Cognito; reset codes are mailed.
 pub type Clients = portal::app::WithIdentityAndMail;
@@ -8,6 +8,7 @@ pub type Clients = portal::app::WithIdentityAndMail;
 mod account;
 mod reset;
 mod signin;
+mod two_step;
 
 use lambda_http::{Body, Request, Response};
 use portal::http::serve;
@@ -23,6 +24,9 @@ async fn dispatch(app: &App, endpoint: Endpoint, req: &Request) -> Result<Respon
         Endpoint::SecurityQuestions => Ok(signin::security_questions()),
         Endpoint::Login => signin::login(app, req).await,
         Endpoint::FirstLogin => signin::first_login(app, req).await,
+        Endpoint::MfaSetup => two_step::setup(app, req).await,
+        Endpoint::MfaVerify => two_step::verify(app, req).await,
+        Endpoint::Mfa => two_step::code(app, req).await,
         Endpoint::Refresh => signin::refresh(app, req).await,
         Endpoint::Logout => signin::logout(app, req).await,
         Endpoint::ForgotPassword => reset::forgot_password(app, req).await,
@@ -34,5 +38,8 @@ async fn dispatch(app: &App, endpoint: Endpoint, req: &Request) -> Result<Respon
         Endpoint::ChangeOwnQuestions => account::change_security_questions(app, req).await,
         Endpoint::Notifications => account::notifications(app, req).await,
         Endpoint::SaveNotifications => account::save_notifications(app, req).await,
+        Endpoint::OwnTwoStepSetup => two_step::own_setup(app, req).await,
+        Endpoint::OwnTwoStepVerify => two_step::own_verify(app, req).await,
+        Endpoint::OwnTwoStepDisable => two_step::own_disable(app, req).await,
     }
 }

@@ -198,6 +198,7 @@ mod tests {
             roles: vec![],
             clinics: vec![],
             answers: answers.to_vec(),
+            two_step: false,
             enabled: true,
             version: 0,
         };

@@ -19,7 +19,7 @@ pub fn security_questions() -> Response<Body> {
 
 /// The access token, and with a sign-in's provider refresh token a new session whose
 /// token goes into the cookie.
-async fn signed_in(app: &App, user_id: &str, tokens: &Tokens) -> Result<Response<Body>, Problem> {
+pub(crate) async fn signed_in(app: &App, user_id: &str, tokens: &Tokens) -> Result<Response<Body>, Problem> {
     let session = match &tokens.refresh_token {
         Some(provider) => Some(sessions::start(app.table.as_ref(), user_id, provider).await?),
         None => None,
@@ -75,16 +75,15 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
             if failures.any() {
                 throttle::signin_succeeded(table, &name).await?;
             }
-            Ok(match outcome {
-                SignIn::Tokens(tokens) => {
-                    security::record(app.audit.as_ref(), Event::SignIn, target, target, Outcome::Allowed, &request_id).await?;
-                    signed_in(app, user_id, &tokens).await?
-                }
-                // Not signed in yet: the first sign-in is recorded when it completes.
-                SignIn::NewPasswordRequired { session } => {
-                    json_response(StatusCode::OK, &json!({ "challenge": "NEW_PASSWORD_REQUIRED", "session": session }))
-                }
-            })
+            // Not signed in yet: the first sign-in is recorded when it completes.
+            if let SignIn::NewPasswordRequired { session } = outcome {
+                return Ok(json_response(StatusCode::OK, &json!({ "challenge": "NEW_PASSWORD_REQUIRED", "session": session })));
+            }
+            let account = match target {
+                Some(sub) => accounts::get_account_only(table, sub).await?,
+                None => None,
+            };
+            crate::two_step::finish(app, &account.ok_or_else(Problem::sign_in_failed)?, outcome, &request_id).await
         }
         Err(PortError::NotAuthorized) => {
             throttle::signin_failed(table, &name, failures).await?;
@@ -137,8 +136,8 @@ pub async fn first_login(app: &App, req: &Request) -> Result<Response<Body>, Pro
     let sub = rec.sub.clone().ok_or_else(Problem::sign_in_failed)?;
     // The challenge is answered first: only someone holding a valid session may set answers.
     let request_id = http::request_id(req);
-    let tokens = match app.identity.complete_new_password(&rec.user_id, body.session.expose(), password.expose()).await {
-        Ok(tokens) => tokens,
+    let outcome = match app.identity.complete_new_password(&rec.user_id, body.session.expose(), password.expose()).await {
+        Ok(outcome) => outcome,
         Err(PortError::NotAuthorized) => {
             security::record(app.audit.as_ref(), Event::FirstSignIn, None, Some(&sub), Outcome::Denied, &request_id).await?;
             return Err(Problem::sign_in_failed());
@@ -151,21 +150,25 @@ pub async fn first_login(app: &App, req: &Request) -> Result<Response<Body>, Pro
         accounts::update_account(table, &account).await
     }
     .await;
-    if let Err(e) = stored {
-        // Undo rather than leave a password without security questions: the new session
-        // ends and the chosen password becomes temporary again, so signing in with it
-        // leads through this same first login once more.
-        tracing::warn!(error = %e, "security answers not stored; first login undone");
-        let _ = app.identity.sign_out(&tokens.access_token).await;
-        if let Err(undo) = app.identity.set_temporary_password(&rec.user_id, password.expose()).await {
-            tracing::error!(error = %undo, "first login could not be undone");
+    let account = match stored {
+        Ok(account) => account,
+        Err(e) => {
+            // Undo rather than leave a password without security questions: every session
+            // ends and the chosen password becomes temporary again, so signing in with it
+            // leads through this same first login once more.
+            tracing::warn!(error = %e, "security answers not stored; first login undone");
+            let _ = app.identity.end_sessions(&rec.user_id).await;
+            if let Err(undo) = app.identity.set_temporary_password(&rec.user_id, password.expose()).await {
+                tracing::error!(error = %undo, "first login could not be undone");
+            }
+            return Err(Problem::unavailable(
+                "Your new password and security questions could not be saved. Sign in again with the password you just chose to set them again.",
+            ));
         }
-        return Err(Problem::unavailable(
-            "Your new password and security questions could not be saved. Sign in again with the password you just chose to set them again.",
-        ));
-    }
+    };
     security::record(app.audit.as_ref(), Event::FirstSignIn, Some(&sub), Some(&sub), Outcome::Allowed, &request_id).await?;
-    signed_in(app, &rec.user_id, &tokens).await
+    // A staff member or admin sets up two-step sign-in next; someone who has it gives a code.
+    crate::two_step::finish(app, &account, outcome, &request_id).await
 }
 
 /// A new access token for the session in the cookie, whose token is rotated: the answer

@@ -27,6 +27,9 @@ pub struct Settings {
     pub backend: Backend,
     pub portal_url: String,
     pub mail_from: String,
+    /// `PORTAL_STAFF_MFA=off`: staff and admins sign in without two-step sign-in (a demo on
+    /// a laptop only; the template has no such switch).
+    pub staff_two_step: bool,
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -36,6 +39,11 @@ fn env_or(name: &str, default: &str) -> String {
 impl Settings {
     pub fn from_env() -> Result<Self, String> {
         let addr = env_or("PORTAL_ADDR", "127.0.0.1:3000");
+        let staff_two_step = match env_or("PORTAL_STAFF_MFA", "on").as_str() {
+            "on" => true,
+            "off" => false,
+            other => return Err(format!("PORTAL_STAFF_MFA must be \"on\" or \"off\", not {other:?}")),
+        };
         let backend = match env_or("PORTAL_BACKEND", "embedded").as_str() {
             "embedded" => Backend::Embedded,
             "aws" => Backend::Aws,
@@ -47,6 +55,7 @@ impl Settings {
             data_dir: PathBuf::from(env_or("PORTAL_DATA_DIR", ".portal")),
             backend,
             mail_from: env_or("PORTAL_MAIL_FROM", "portal@example.org"),
+            staff_two_step,
         })
     }
 }
@@ -72,10 +81,16 @@ impl Local {
 }
 
 pub async fn build(s: &Settings) -> Result<Local, String> {
-    match s.backend {
-        Backend::Embedded => embedded(s),
-        Backend::Aws => aws(s).await,
+    let mut local = match s.backend {
+        Backend::Embedded => embedded(s)?,
+        Backend::Aws => aws(s).await?,
+    };
+    if !s.staff_two_step {
+        tracing::warn!("PORTAL_STAFF_MFA=off: staff and admins sign in without two-step sign-in. For a demo on this computer only.");
+        local.app.staff_two_step = false;
+        local.apps = Apps::of(&local.app);
     }
+    Ok(local)
 }
 
 fn embedded(s: &Settings) -> Result<Local, String> {
@@ -96,11 +111,24 @@ fn embedded(s: &Settings) -> Result<Local, String> {
         }
     };
     let mailer: Arc<dyn Mailer> = outbox.clone();
-    let idp = LocalIdp::new(table.clone(), Signer::from_pkcs8(&key)?, &s.portal_url);
+    let idp = LocalIdp::new(table.clone(), Signer::from_pkcs8(&key)?, &sealing_key(&s.data_dir)?, &s.portal_url)?;
     let verifier = idp.verifier();
     let audit: Arc<dyn Table> = Arc::new(FileTable::open(s.data_dir.join("audit.json"))?);
     let app = App::new(table, audit, Arc::new(idp), mailer, &s.portal_url).with_mrn_system(std::env::var(portal::records::MRN_SYSTEM_VAR).ok());
     Ok(Local::new(app, verifier, Some(outbox)))
+}
+
+/// The key that seals two-step sign-in keys in the table, beside the signing key (mode 0600).
+fn sealing_key(dir: &std::path::Path) -> Result<[u8; 32], String> {
+    let path = dir.join("idp-sealing-key");
+    match std::fs::read(&path) {
+        Ok(bytes) => bytes.try_into().map_err(|_| format!("{}: not a 32-byte key", path.display())),
+        Err(_) => {
+            let key = LocalIdp::generate_sealing_key();
+            write_private(&path, &key).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(key)
+        }
+    }
 }
 
 /// The data directory, readable by its owner only: it holds PHI, mail and the signing key.
@@ -234,7 +262,18 @@ async fn ensure_user_pool(client: &cognito::Client) -> Result<(String, String), 
                 .send()
                 .await
                 .map_err(|e| err("creating the user pool", &cognito::error::DisplayErrorContext(&e)))?;
-            made.user_pool().and_then(|p| p.id()).ok_or("the new user pool has no id")?.to_owned()
+            let id = made.user_pool().and_then(|p| p.id()).ok_or("the new user pool has no id")?.to_owned();
+            // As the template: two-step sign-in with an authenticator app, which `auth`
+            // requires of staff and admins and families may turn on.
+            client
+                .set_user_pool_mfa_config()
+                .user_pool_id(&id)
+                .mfa_configuration(cognito::types::UserPoolMfaType::Optional)
+                .software_token_mfa_configuration(cognito::types::SoftwareTokenMfaConfigType::builder().enabled(true).build())
+                .send()
+                .await
+                .map_err(|e| err("setting two-step sign-in", &cognito::error::DisplayErrorContext(&e)))?;
+            id
         }
     };
     let clients = client

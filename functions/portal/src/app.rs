@@ -50,6 +50,9 @@ pub struct App {
     /// The `system` of the identifiers that carry the hospital's MRNs, in what its clinical
     /// systems send and in what the portal exports.
     pub mrn_system: String,
+    /// Whether staff and admins must pass two-step sign-in: always on AWS; the local run's
+    /// `PORTAL_STAFF_MFA=off` relaxes it for a demo on a laptop.
+    pub staff_two_step: bool,
     secret: OnceCell<Vec<u8>>,
 }
 
@@ -94,6 +97,7 @@ impl App {
             mailer,
             portal_url: portal_url.trim_end_matches('/').to_owned(),
             mrn_system: DEFAULT_MRN_SYSTEM.to_owned(),
+            staff_two_step: true,
             secret: OnceCell::new(),
         }
     }
@@ -115,6 +119,7 @@ impl App {
             mailer: if C::MAIL { self.mailer.clone() } else { Arc::new(NotBuilt("ses")) },
             portal_url: self.portal_url.clone(),
             mrn_system: self.mrn_system.clone(),
+            staff_two_step: self.staff_two_step,
             secret: OnceCell::new(),
         }
     }

@@ -28,7 +28,12 @@ pub fn credentials(portal_url: &str, username: &str, temporary_password: &str, i
 
 /// `<portal>/reset-password?username=<username>&code=<code>`.
 fn reset_link(portal_url: &str, username: &str, code: &str) -> String {
-    format!("{}/reset-password?username={}&code={}", portal_url.trim_end_matches('/'), escape(username), escape(code))
+    format!(
+        "{}/reset-password?username={}&code={}",
+        portal_url.trim_end_matches('/'),
+        crate::domain::percent_encode(username),
+        crate::domain::percent_encode(code)
+    )
 }
 
 pub fn reset(portal_url: &str, username: &str, code: &str) -> (String, String) {
@@ -43,15 +48,6 @@ pub fn reset(portal_url: &str, username: &str, code: &str) -> (String, String) {
          If you did not ask for this, you can ignore this email: your password stays as it is.\n"
     );
     (RESET_SUBJECT.to_owned(), text)
-}
-
-fn escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

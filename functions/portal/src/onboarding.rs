@@ -88,6 +88,7 @@ async fn sign_in_for(app: &App, new: &NewAccount, rec: &UsernameRecord, temporar
         roles: new.roles.clone(),
         clinics: new.clinics.clone(),
         answers: Vec::new(),
+        two_step: false,
         enabled: true,
         version: 0,
     })

@@ -1,6 +1,7 @@
 //! The three ports every function uses. Each has an embedded adapter (local run) and an
 //! AWS adapter (DynamoDB, Cognito, SES); the domain code above them is written once.
 
+use crate::domain::TotpCode;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -123,7 +124,13 @@ pub struct Tokens {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignIn {
     Tokens(Tokens),
-    NewPasswordRequired { session: String },
+    NewPasswordRequired {
+        session: String,
+    },
+    /// The user has two-step sign-in on: a code from their app finishes (`respond_totp`).
+    TotpRequired {
+        session: String,
+    },
 }
 
 /// What the identity provider needs to create a sign-in.
@@ -153,7 +160,8 @@ pub trait Identity: Send + Sync {
     /// reset once `auth` has checked the emailed code and the security answer).
     async fn set_permanent_password(&self, user_id: &str, password: &str) -> PortResult<()>;
     async fn sign_in(&self, user_id: &str, password: &str) -> PortResult<SignIn>;
-    async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<Tokens>;
+    /// Tokens, or `TotpRequired` when the user has two-step sign-in on.
+    async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<SignIn>;
     async fn refresh(&self, refresh_token: &str) -> PortResult<Tokens>;
     /// Ends every session of the user the access token belongs to.
     async fn sign_out(&self, access_token: &str) -> PortResult<()>;
@@ -163,6 +171,18 @@ pub trait Identity: Send + Sync {
     /// Disabling also ends every session of the user.
     async fn set_enabled(&self, user_id: &str, enabled: bool) -> PortResult<()>;
     async fn set_username(&self, user_id: &str, username: &str) -> PortResult<()>;
+    /// A new TOTP key for the user of the access token (Cognito's AssociateSoftwareToken),
+    /// in base32. It waits for `verify_totp`; until then sign-in goes on as before.
+    async fn associate_totp(&self, access_token: &str) -> PortResult<String>;
+    /// Checks a code of the waiting key and turns two-step sign-in on with it: from then on
+    /// `sign_in` answers `TotpRequired`. A wrong code is `NotAuthorized`.
+    async fn verify_totp(&self, access_token: &str, code: &TotpCode) -> PortResult<()>;
+    /// Finishes a sign-in that answered `TotpRequired`. A wrong code, or one already used,
+    /// is `NotAuthorized`.
+    async fn respond_totp(&self, user_id: &str, session: &str, code: &TotpCode) -> PortResult<Tokens>;
+    /// Turns two-step sign-in off and forgets the key (a lost phone, or a family's choice).
+    /// Sessions go on; a caller that wants them ended calls `end_sessions`.
+    async fn remove_totp(&self, user_id: &str) -> PortResult<()>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

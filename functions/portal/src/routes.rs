@@ -61,11 +61,14 @@ macro_rules! functions {
 }
 
 functions! {
-    /// Sign-in, first login, forgot password, refresh, sign-out and "My Account".
+    /// Sign-in and its two-step code, first login, forgot password, refresh, sign-out and "My Account".
     Auth = auth "auth" {
         SecurityQuestions: GET "/api/auth/security-questions" None,
         Login: POST "/api/auth/login" None,
         FirstLogin: POST "/api/auth/first-login" None,
+        MfaSetup: POST "/api/auth/mfa-setup" None,
+        MfaVerify: POST "/api/auth/mfa-verify" None,
+        Mfa: POST "/api/auth/mfa" None,
         ForgotPassword: POST "/api/auth/forgot-password" None,
         ResetQuestion: POST "/api/auth/reset-question" None,
         ResetPassword: POST "/api/auth/reset-password" None,
@@ -77,6 +80,9 @@ functions! {
         ChangeOwnQuestions: PUT "/api/account/security-questions" Jwt,
         Notifications: GET "/api/account/notifications" Jwt,
         SaveNotifications: PUT "/api/account/notifications" Jwt,
+        OwnTwoStepSetup: POST "/api/account/mfa/setup" Jwt,
+        OwnTwoStepVerify: POST "/api/account/mfa/verify" Jwt,
+        OwnTwoStepDisable: POST "/api/account/mfa/disable" Jwt,
     }
 
     /// What the admins and the clinic offices do.
@@ -89,6 +95,7 @@ functions! {
         ChangeUsername: PUT "/api/admin/accounts/{username}/username" Jwt,
         Disable: POST "/api/admin/accounts/{username}/disable" Jwt,
         Enable: POST "/api/admin/accounts/{username}/enable" Jwt,
+        ResetTwoStep: POST "/api/admin/accounts/{username}/mfa-reset" Jwt,
         Link: POST "/api/admin/accounts/{username}/patients" Jwt,
         Unlink: DELETE "/api/admin/accounts/{username}/patients/{patient_id}" Jwt,
         SearchPatients: POST "/api/admin/patients/search" Jwt,

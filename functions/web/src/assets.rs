@@ -67,6 +67,7 @@ pub const ASSETS: &[Asset] = assets![
     "js/pages/reset-password.js": JS,
     "js/pages/send-message.js": JS,
     "js/pages/sign-in.js": JS,
+    "js/pages/two-step.js": JS,
     "js/pages/welcome.js": JS,
 ];
 

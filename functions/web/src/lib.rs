@@ -19,6 +19,7 @@ pub const PAGES: &[&str] = &[
     "/",
     "/sign-in",
     "/first-sign-in",
+    "/two-step",
     "/forgot-password",
     "/reset-password",
     "/welcome",

@@ -242,6 +242,7 @@ mod tests {
             roles: vec![],
             clinics: clinics.iter().map(|c| c.to_string()).collect(),
             answers: vec![],
+            two_step: false,
             enabled: true,
             version: 0,
         }

@@ -2,6 +2,7 @@
 //! internal error that names the client, so a route that needs a client its function lacks
 //! answers 500 in the scenario suite, on either backend, instead of on AWS.
 
+use crate::domain::TotpCode;
 use crate::ports::{Email, Identity, Mailer, NewUser, PortError, PortResult, SignIn, Tokens};
 use async_trait::async_trait;
 
@@ -29,7 +30,7 @@ impl Identity for NotBuilt {
     async fn sign_in(&self, _: &str, _: &str) -> PortResult<SignIn> {
         self.refuse()
     }
-    async fn complete_new_password(&self, _: &str, _: &str, _: &str) -> PortResult<Tokens> {
+    async fn complete_new_password(&self, _: &str, _: &str, _: &str) -> PortResult<SignIn> {
         self.refuse()
     }
     async fn refresh(&self, _: &str) -> PortResult<Tokens> {
@@ -48,6 +49,18 @@ impl Identity for NotBuilt {
         self.refuse()
     }
     async fn set_username(&self, _: &str, _: &str) -> PortResult<()> {
+        self.refuse()
+    }
+    async fn associate_totp(&self, _: &str) -> PortResult<String> {
+        self.refuse()
+    }
+    async fn verify_totp(&self, _: &str, _: &TotpCode) -> PortResult<()> {
+        self.refuse()
+    }
+    async fn respond_totp(&self, _: &str, _: &str, _: &TotpCode) -> PortResult<Tokens> {
+        self.refuse()
+    }
+    async fn remove_totp(&self, _: &str) -> PortResult<()> {
         self.refuse()
     }
 }

@@ -11,6 +11,7 @@ pub mod password;
 pub mod patient;
 pub mod questions;
 pub mod record;
+pub mod totp;
 
 pub use account::{Acting, Relationship, Role};
 pub use appointment::{Choices, Day, RequestId, RequestKind, RequestStatus, Text, TimeOfDay, VisitStatus};
@@ -22,6 +23,7 @@ pub use password::{GivenPassword, NewPassword, Opaque, TemporaryPassword};
 pub use patient::{BirthDate, PatientId};
 pub use questions::{QuestionId, SecretHash, QUESTIONS};
 pub use record::{Flag, RecordId, When};
+pub use totp::{TotpCode, TotpSecret};
 
 /// Why a value was refused, in words fit for the person who typed it.
 pub type Reason = String;
@@ -75,6 +77,17 @@ macro_rules! random_id {
     };
 }
 pub(crate) use random_id;
+
+/// Percent-encoding of everything but RFC 3986's unreserved characters: a value inside a
+/// link or an `otpauth://` address.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];

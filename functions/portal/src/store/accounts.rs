@@ -45,6 +45,9 @@ pub struct Account {
     pub clinics: Vec<String>,
     #[serde(default)]
     pub answers: Vec<(QuestionId, SecretHash)>,
+    /// Two-step sign-in is on (the identity provider holds the key).
+    #[serde(default)]
+    pub two_step: bool,
     pub enabled: bool,
     pub version: u64,
 }
@@ -53,6 +56,10 @@ impl Account {
     /// "admin", "staff" or "family": the highest role the account holds.
     pub fn kind(&self) -> &'static str {
         [Role::Admin, Role::Staff].into_iter().find(|r| self.roles.contains(r)).map_or("family", |r| r.group())
+    }
+    /// Staff and admins: they reach many patients' records, so two-step sign-in is required.
+    pub fn is_hospital_person(&self) -> bool {
+        self.roles.iter().any(|r| matches!(r, Role::Admin | Role::Staff))
     }
     /// "Given Family", for the staff and admins who have a name here.
     pub fn full_name(&self) -> Option<String> {

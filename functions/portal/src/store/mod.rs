@@ -15,6 +15,7 @@
 //! | MRN claim         | CLINIC#<clinic>        | MRNCLAIM#<upper-case MRN> |
 //! | idempotency       | IDEM#<sub>#<key>       | IDEM               |
 //! | browser session   | SESSION#<token digest> | SESSION (see `sessions`) |
+//! | second sign-in step | CHALLENGE#<token digest> | CHALLENGE (see `challenges`) |
 //! | sign-in failures  | SIGNIN#<lower name>    | FAILURES           |
 //! | reset failures    | RESET#<user id>        | FAILURES           |
 //! | reset code        | RESET#<user id>        | CODE (see `reset_codes`) |
@@ -32,6 +33,7 @@
 pub mod accounts;
 pub mod appointments;
 pub mod audit;
+pub mod challenges;
 pub mod conversations;
 pub mod idempotency;
 pub mod imports;

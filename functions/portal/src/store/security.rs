@@ -1,5 +1,6 @@
-//! Security events: sign-ins and lock-outs, password changes and resets, and what the office
-//! does to accounts (create, disable, enable, rename, resend), each with the acting and the
+//! Security events: sign-ins and lock-outs, password changes and resets, two-step sign-in
+//! turned on, off or reset, and what the office does to accounts (create, disable, enable,
+//! rename, resend), each with the acting and the
 //! target account and the outcome. Never a password, a code, or a name a caller typed: an
 //! unknown username's failed sign-in has no target. They live in the append-only audit
 //! table under one partition, which admins read newest first ("Security events").
@@ -34,6 +35,12 @@ crate::domain::ids! {
         AccountEnable = "account.enable",
         AccountRename = "account.rename",
         CredentialsResend = "credentials.resend",
+        /// Two-step sign-in turned on: at a staff member's sign-in, or by a family.
+        TwoStepOn = "twostep.on",
+        /// A family turned two-step sign-in off.
+        TwoStepOff = "twostep.off",
+        /// An admin or the office removed an account's two-step sign-in (a lost phone).
+        TwoStepReset = "twostep.reset",
     }
 }
 

@@ -32,6 +32,7 @@ import * as refill from "./pages/refill.js";
 import * as resetPassword from "./pages/reset-password.js";
 import * as sendMessage from "./pages/send-message.js";
 import * as signIn from "./pages/sign-in.js";
+import * as twoStep from "./pages/two-step.js";
 import * as welcome from "./pages/welcome.js";
 
 // access: "anyone"; "signed-out" (a signed-in visitor goes to the welcome page);
@@ -44,6 +45,7 @@ export const ROUTES = [
   { path: "/", access: "anyone", page: null },
   { path: "/sign-in", access: "signed-out", page: signIn },
   { path: "/first-sign-in", access: "signed-out", page: firstSignIn },
+  { path: "/two-step", access: "signed-out", page: twoStep },
   { path: "/forgot-password", access: "anyone", page: forgotPassword },
   { path: "/reset-password", access: "anyone", page: resetPassword },
   { path: "/welcome", access: "signed-in", page: welcome },

@@ -213,6 +213,7 @@ function field(f) {
       name: f.name,
       type: f.type ?? "text",
       autocomplete: f.autocomplete ?? "off",
+      inputmode: f.inputmode,
       spellcheck: f.type === "password" ? "false" : undefined,
       autocapitalize: f.type === "password" || f.autocomplete === "username" ? "none" : undefined,
       "aria-describedby": describedBy,

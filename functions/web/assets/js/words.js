@@ -94,6 +94,9 @@ export const SECURITY_EVENTS = {
   "account.enable": "Enabled the account",
   "account.rename": "Changed the username",
   "credentials.resend": "Sent new login information",
+  "twostep.on": "Turned on two-step sign-in",
+  "twostep.off": "Turned off two-step sign-in",
+  "twostep.reset": "Reset two-step sign-in",
 };
 
 // A lab value against its reference range (the API's `flag`, from the lab's interpretation

@@ -7,9 +7,13 @@
 //! past the `auth` function's throttles and security question.
 
 use super::port_error;
+use crate::domain::TotpCode;
 use crate::ports::{Identity, NewUser, PortError, PortResult, SignIn, Tokens};
 use async_trait::async_trait;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType, MessageActionType};
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType, MessageActionType, SoftwareTokenMfaSettingsType,
+    VerifySoftwareTokenResponseType,
+};
 use aws_sdk_cognitoidentityprovider::Client;
 
 pub struct Cognito {
@@ -25,6 +29,8 @@ const NOT_AUTHORIZED: &[&str] = &[
     "ExpiredCodeException",
     "PasswordResetRequiredException",
     "UserNotConfirmedException",
+    // A two-step code the key does not give (VerifySoftwareToken).
+    "EnableSoftwareTokenMFAException",
 ];
 const CONFLICT: &[&str] = &["UsernameExistsException", "AliasExistsException"];
 const REJECTED: &[&str] = &["InvalidPasswordException", "InvalidParameterException", "CodeDeliveryFailureException"];
@@ -44,6 +50,21 @@ fn tokens(result: Option<AuthenticationResultType>) -> PortResult<Tokens> {
         expires_in: i64::from(r.expires_in),
         refresh_token: r.refresh_token,
     })
+}
+
+/// Where a step of a sign-in leads: tokens, or the challenge Cognito names next.
+fn outcome(challenge: Option<ChallengeNameType>, session: Option<String>, result: Option<AuthenticationResultType>) -> PortResult<SignIn> {
+    let session = || session.clone().ok_or_else(|| PortError::Internal("challenge without session".into()));
+    match challenge {
+        Some(ChallengeNameType::NewPasswordRequired) => Ok(SignIn::NewPasswordRequired { session: session()? }),
+        Some(ChallengeNameType::SoftwareTokenMfa) => Ok(SignIn::TotpRequired { session: session()? }),
+        Some(_) => Err(PortError::Internal("unexpected challenge".into())),
+        None => Ok(SignIn::Tokens(tokens(result)?)),
+    }
+}
+
+fn totp_settings(enabled: bool) -> SoftwareTokenMfaSettingsType {
+    SoftwareTokenMfaSettingsType::builder().enabled(enabled).preferred_mfa(enabled).build()
 }
 
 impl Cognito {
@@ -137,16 +158,10 @@ impl Identity for Cognito {
             .send()
             .await
             .map_err(err)?;
-        match out.challenge_name {
-            Some(ChallengeNameType::NewPasswordRequired) => {
-                Ok(SignIn::NewPasswordRequired { session: out.session.ok_or_else(|| PortError::Internal("challenge without session".into()))? })
-            }
-            Some(_) => Err(PortError::Internal("unexpected challenge".into())),
-            None => Ok(SignIn::Tokens(tokens(out.authentication_result)?)),
-        }
+        outcome(out.challenge_name, out.session, out.authentication_result)
     }
 
-    async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<Tokens> {
+    async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<SignIn> {
         let out = self
             .client
             .admin_respond_to_auth_challenge()
@@ -159,7 +174,7 @@ impl Identity for Cognito {
             .send()
             .await
             .map_err(err)?;
-        tokens(out.authentication_result)
+        outcome(out.challenge_name, out.session, out.authentication_result)
     }
 
     async fn refresh(&self, refresh_token: &str) -> PortResult<Tokens> {
@@ -207,6 +222,62 @@ impl Identity for Cognito {
             .user_pool_id(&self.pool_id)
             .username(user_id)
             .user_attributes(attr("preferred_username", username)?)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    async fn associate_totp(&self, access_token: &str) -> PortResult<String> {
+        let out = self.client.associate_software_token().access_token(access_token).send().await.map_err(err)?;
+        out.secret_code.ok_or_else(|| PortError::Internal("no secret code".into()))
+    }
+
+    async fn verify_totp(&self, access_token: &str, code: &TotpCode) -> PortResult<()> {
+        let out = self
+            .client
+            .verify_software_token()
+            .access_token(access_token)
+            .user_code(code.expose())
+            .friendly_device_name("Authenticator app")
+            .send()
+            .await
+            .map_err(err)?;
+        if out.status != Some(VerifySoftwareTokenResponseType::Success) {
+            return Err(PortError::NotAuthorized);
+        }
+        self.client
+            .set_user_mfa_preference()
+            .access_token(access_token)
+            .software_token_mfa_settings(totp_settings(true))
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn respond_totp(&self, user_id: &str, session: &str, code: &TotpCode) -> PortResult<Tokens> {
+        let out = self
+            .client
+            .admin_respond_to_auth_challenge()
+            .user_pool_id(&self.pool_id)
+            .client_id(&self.client_id)
+            .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+            .session(session)
+            .challenge_responses("USERNAME", user_id)
+            .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", code.expose())
+            .send()
+            .await
+            .map_err(err)?;
+        tokens(out.authentication_result)
+    }
+
+    async fn remove_totp(&self, user_id: &str) -> PortResult<()> {
+        self.client
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&self.pool_id)
+            .username(user_id)
+            .software_token_mfa_settings(totp_settings(false))
             .send()
             .await
             .map(|_| ())

@@ -1,12 +1,14 @@
 //! The embedded identity provider: Cognito's user life cycle on the `Table` port, issuing
 //! real RS256 access tokens with Cognito's claims, so the local run exercises the same
-//! token checks as API Gateway. Passwords are stored as argon2id hashes.
+//! token checks as API Gateway. Passwords are stored as argon2id hashes; two-step sign-in
+//! keys are sealed with AES-256-GCM under a key of the local run's (beside its signing key).
 
-use crate::domain::SecretHash;
+use crate::domain::{SecretHash, TotpCode, TotpSecret};
 use crate::jwt::{Signer, Verifier};
 use crate::ports::{Condition, Identity, Item, Key, NewUser, PortError, PortResult, SignIn, Table, Tokens, Write};
 use crate::store::{from_item, now, sha256_hex, sk_of, to_item};
 use async_trait::async_trait;
+use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, NONCE_LEN};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -28,12 +30,28 @@ struct User {
     /// Cognito's FORCE_CHANGE_PASSWORD: the password is temporary and expires.
     temporary_until: Option<i64>,
     enabled: bool,
+    /// Two-step sign-in, once a code confirmed the key.
+    #[serde(default)]
+    totp: Option<Totp>,
+    /// A key handed out by `associate_totp`, sealed, waiting for its first code.
+    #[serde(default)]
+    totp_pending: Option<String>,
     version: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Totp {
+    /// The key, sealed (see `LocalIdp::seal`).
+    key: String,
+    /// The step of the last code accepted: a code works once.
+    last_step: i64,
 }
 
 pub struct LocalIdp {
     table: Arc<dyn Table>,
     signer: Signer,
+    /// Seals the two-step sign-in keys, so the table's file alone does not give them away.
+    sealing: LessSafeKey,
     issuer: String,
     client_id: String,
 }
@@ -54,8 +72,73 @@ fn hash(secret: &str) -> PortResult<SecretHash> {
 impl LocalIdp {
     pub const CLIENT_ID: &'static str = "portal-local";
 
-    pub fn new(table: Arc<dyn Table>, signer: Signer, portal_url: &str) -> Self {
-        LocalIdp { table, signer, issuer: format!("{}/local-idp", portal_url.trim_end_matches('/')), client_id: Self::CLIENT_ID.into() }
+    /// `sealing_key`: 32 random bytes the local run keeps beside its signing key.
+    pub fn new(table: Arc<dyn Table>, signer: Signer, sealing_key: &[u8; 32], portal_url: &str) -> Result<Self, String> {
+        let sealing =
+            LessSafeKey::new(UnboundKey::new(&aead::AES_256_GCM, sealing_key).map_err(|_| "the sealing key is not an AES-256 key".to_owned())?);
+        Ok(LocalIdp { table, signer, sealing, issuer: format!("{}/local-idp", portal_url.trim_end_matches('/')), client_id: Self::CLIENT_ID.into() })
+    }
+
+    /// A new sealing key, for a local run's first start.
+    pub fn generate_sealing_key() -> [u8; 32] {
+        crate::domain::random_bytes::<32>()
+    }
+
+    /// The TOTP key sealed for this user (bound to the user id): nonce and ciphertext, base64.
+    fn seal(&self, user_id: &str, secret: &TotpSecret) -> PortResult<String> {
+        let nonce = crate::domain::random_bytes::<NONCE_LEN>();
+        let mut data = secret.bytes().to_vec();
+        self.sealing
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(user_id.as_bytes()), &mut data)
+            .map_err(|_| PortError::Internal("sealing failed".into()))?;
+        Ok(B64.encode([nonce.as_slice(), &data].concat()))
+    }
+
+    fn open(&self, user_id: &str, sealed: &str) -> PortResult<TotpSecret> {
+        let bytes = B64.decode(sealed).map_err(|_| PortError::Internal("sealed key is not base64".into()))?;
+        let fail = || PortError::Internal("a sealed key does not open: was the sealing key replaced?".into());
+        let (nonce, data) = bytes.split_at_checked(NONCE_LEN).ok_or_else(fail)?;
+        let mut data = data.to_vec();
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| fail())?;
+        let plain = self.sealing.open_in_place(nonce, Aad::from(user_id.as_bytes()), &mut data).map_err(|_| fail())?;
+        Ok(TotpSecret::from_bytes(plain.to_vec()))
+    }
+
+    /// A challenge session (`kind` SESSION for a new password, MFA for a code) and its write.
+    fn challenge(user_id: &str, kind: &str) -> PortResult<(String, Write)> {
+        let session = format!("{user_id}.{}", secret_token());
+        let key = Key::new(user_pk(user_id), format!("{kind}#{}", sha256_hex(session.as_bytes())));
+        let item = to_item(&key, &serde_json::json!({}), Some(now() + SESSION_SECS))?;
+        Ok((session, Write::Put { item, condition: Condition::Absent }))
+    }
+
+    /// The key of a live challenge session, or `None` (unknown, used, or expired).
+    async fn live_challenge(&self, user_id: &str, kind: &str, session: &str) -> PortResult<Option<Key>> {
+        let key = Key::new(user_pk(user_id), format!("{kind}#{}", sha256_hex(session.as_bytes())));
+        let live = match self.table.get(&key).await? {
+            Some(item) => from_item::<serde_json::Value>(item)?.is_some(),
+            None => false,
+        };
+        Ok(live.then_some(key))
+    }
+
+    /// Tokens, or a code first when the user has two-step sign-in on.
+    async fn signed_in(&self, user: &User, mut extra: Vec<Write>, save: bool) -> PortResult<SignIn> {
+        let outcome = if user.totp.is_some() {
+            let (session, write) = Self::challenge(&user.user_id, "MFA")?;
+            extra.push(write);
+            SignIn::TotpRequired { session }
+        } else {
+            let (tokens, writes) = self.issue(user, true)?;
+            extra.extend(writes);
+            SignIn::Tokens(tokens)
+        };
+        if save {
+            self.save(user, extra).await?;
+        } else {
+            self.table.write(extra).await?;
+        }
+        Ok(outcome)
     }
 
     /// What the local run checks tokens with: this provider's issuer, client and keys.
@@ -143,6 +226,8 @@ impl Identity for LocalIdp {
             password: hash(new.temporary_password)?,
             temporary_until: Some(now() + crate::domain::TemporaryPassword::VALID_DAYS * 86400),
             enabled: true,
+            totp: None,
+            totp_pending: None,
             version: 0,
         };
         let item = to_item(&user_key(&user.user_id), &user, None)?;
@@ -176,37 +261,24 @@ impl Identity for LocalIdp {
         match user.temporary_until {
             Some(until) if until <= now() => Err(PortError::NotAuthorized),
             Some(_) => {
-                let session = format!("{user_id}.{}", secret_token());
-                let key = Key::new(user_pk(user_id), format!("SESSION#{}", sha256_hex(session.as_bytes())));
-                let item = to_item(&key, &serde_json::json!({}), Some(now() + SESSION_SECS))?;
-                self.table.write(vec![Write::Put { item, condition: Condition::Absent }]).await?;
+                let (session, write) = Self::challenge(user_id, "SESSION")?;
+                self.table.write(vec![write]).await?;
                 Ok(SignIn::NewPasswordRequired { session })
             }
-            None => {
-                let (tokens, writes) = self.issue(&user, true)?;
-                self.table.write(writes).await?;
-                Ok(SignIn::Tokens(tokens))
-            }
+            None => self.signed_in(&user, vec![], false).await,
         }
     }
 
-    async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<Tokens> {
-        let key = Key::new(user_pk(user_id), format!("SESSION#{}", sha256_hex(session.as_bytes())));
-        let live = match self.table.get(&key).await? {
-            Some(item) => from_item::<serde_json::Value>(item)?.is_some(),
-            None => false,
-        };
+    async fn complete_new_password(&self, user_id: &str, session: &str, new_password: &str) -> PortResult<SignIn> {
+        let live = self.live_challenge(user_id, "SESSION", session).await?;
         let mut user = self.user(user_id).await?.ok_or(PortError::NotAuthorized)?;
-        if !live || !user.enabled || user.temporary_until.is_none() {
+        let Some(key) = live.filter(|_| user.enabled && user.temporary_until.is_some()) else {
             return Err(PortError::NotAuthorized);
-        }
+        };
         user.password = hash(new_password)?;
         user.temporary_until = None;
-        let (tokens, mut writes) = self.issue(&user, true)?;
         // The session is single-use: it goes in the same write that sets the password.
-        writes.push(Write::Delete { key, condition: Condition::Present });
-        self.save(&user, writes).await?;
-        Ok(tokens)
+        self.signed_in(&user, vec![Write::Delete { key, condition: Condition::Present }], true).await
     }
 
     async fn refresh(&self, refresh_token: &str) -> PortResult<Tokens> {
@@ -260,6 +332,45 @@ impl Identity for LocalIdp {
         user.preferred_username = username.to_owned();
         self.save(&user, vec![]).await
     }
+
+    async fn associate_totp(&self, access_token: &str) -> PortResult<String> {
+        let user_id = self.user_of_access_token(access_token)?;
+        let mut user = self.require(&user_id).await?;
+        let secret = TotpSecret::generate();
+        user.totp_pending = Some(self.seal(&user_id, &secret)?);
+        self.save(&user, vec![]).await?;
+        Ok(secret.base32())
+    }
+
+    async fn verify_totp(&self, access_token: &str, code: &TotpCode) -> PortResult<()> {
+        let user_id = self.user_of_access_token(access_token)?;
+        let mut user = self.require(&user_id).await?;
+        let sealed = user.totp_pending.take().ok_or(PortError::NotAuthorized)?;
+        let step = self.open(&user_id, &sealed)?.accepts(code, now(), None).ok_or(PortError::NotAuthorized)?;
+        user.totp = Some(Totp { key: sealed, last_step: step });
+        self.save(&user, vec![]).await.map_err(|e| if e == PortError::Conflict { PortError::NotAuthorized } else { e })
+    }
+
+    async fn respond_totp(&self, user_id: &str, session: &str, code: &TotpCode) -> PortResult<Tokens> {
+        let live = self.live_challenge(user_id, "MFA", session).await?;
+        let mut user = self.user(user_id).await?.ok_or(PortError::NotAuthorized)?;
+        let (Some(key), Some(totp), true) = (live, user.totp.as_mut(), user.enabled) else {
+            return Err(PortError::NotAuthorized);
+        };
+        totp.last_step = self.open(user_id, &totp.key)?.accepts(code, now(), Some(totp.last_step)).ok_or(PortError::NotAuthorized)?;
+        let (tokens, mut writes) = self.issue(&user, true)?;
+        writes.push(Write::Delete { key, condition: Condition::Present });
+        // The user's version guards the step: of two sign-ins with one code, one wins.
+        self.save(&user, writes).await.map_err(|e| if e == PortError::Conflict { PortError::NotAuthorized } else { e })?;
+        Ok(tokens)
+    }
+
+    async fn remove_totp(&self, user_id: &str) -> PortResult<()> {
+        let mut user = self.require(user_id).await?;
+        user.totp = None;
+        user.totp_pending = None;
+        self.save(&user, vec![]).await
+    }
 }
 
 #[cfg(test)]
@@ -270,7 +381,7 @@ mod tests {
     async fn idp() -> (LocalIdp, Arc<dyn Table>) {
         let table: Arc<dyn Table> = Arc::new(FileTable::in_memory());
         let signer = Signer::from_pkcs8(&Signer::generate_pkcs8().unwrap()).unwrap();
-        let idp = LocalIdp::new(table.clone(), signer, "http://x");
+        let idp = LocalIdp::new(table.clone(), signer, &LocalIdp::generate_sealing_key(), "http://x").unwrap();
         idp.create_user(&NewUser { user_id: "u1", email: "a@example.org", username: "fam", temporary_password: "temporary-pass-123", groups: &[] })
             .await
             .unwrap();
@@ -309,9 +420,34 @@ mod tests {
         let (idp, _) = idp().await;
         let Ok(SignIn::NewPasswordRequired { session }) = idp.sign_in("u1", "temporary-pass-123").await else { panic!() };
         assert!(idp.complete_new_password("u1", "u1.forged", "violet kettle marching uphill").await.is_err());
-        let tokens = idp.complete_new_password("u1", &session, "violet kettle marching uphill").await.unwrap();
+        let Ok(SignIn::Tokens(tokens)) = idp.complete_new_password("u1", &session, "violet kettle marching uphill").await else { panic!() };
         assert!(tokens.refresh_token.is_some());
         assert_eq!(idp.complete_new_password("u1", &session, "another phrase entirely here").await, Err(PortError::NotAuthorized));
         assert!(matches!(idp.sign_in("u1", "violet kettle marching uphill").await, Ok(SignIn::Tokens(_))));
+    }
+
+    #[tokio::test]
+    async fn two_step_sign_in_asks_for_a_code_and_takes_each_code_once() {
+        let (idp, table) = idp().await;
+        let password = "violet kettle marching uphill";
+        idp.set_permanent_password("u1", password).await.unwrap();
+        let Ok(SignIn::Tokens(tokens)) = idp.sign_in("u1", password).await else { panic!() };
+        let secret = idp.associate_totp(&tokens.access_token).await.unwrap();
+        let stored = serde_json::to_string(&table.get(&user_key("u1")).await.unwrap()).unwrap();
+        assert!(!stored.contains(&secret), "the key is stored sealed");
+        let code = |step: i64| TotpCode::parse(&TotpSecret::from_base32(&secret).unwrap().code_at(step)).unwrap();
+        let step = now() / crate::domain::totp::STEP_SECS;
+        let near: Vec<String> = (step - 1..=step + 1).map(|s| code(s).expose().to_owned()).collect();
+        let wrong = ["000000", "111111", "222222", "333333"].into_iter().find(|c| !near.iter().any(|n| n == c)).unwrap();
+        assert_eq!(idp.verify_totp(&tokens.access_token, &TotpCode::parse(wrong).unwrap()).await, Err(PortError::NotAuthorized));
+        idp.verify_totp(&tokens.access_token, &code(step)).await.unwrap();
+        let Ok(SignIn::TotpRequired { session }) = idp.sign_in("u1", password).await else { panic!() };
+        // The code that turned it on is used up; the next step's is good once.
+        assert_eq!(idp.respond_totp("u1", &session, &code(step)).await, Err(PortError::NotAuthorized));
+        assert!(idp.respond_totp("u1", &session, &code(step + 1)).await.is_ok());
+        let Ok(SignIn::TotpRequired { session }) = idp.sign_in("u1", password).await else { panic!() };
+        assert_eq!(idp.respond_totp("u1", &session, &code(step + 1)).await, Err(PortError::NotAuthorized));
+        idp.remove_totp("u1").await.unwrap();
+        assert!(matches!(idp.sign_in("u1", password).await, Ok(SignIn::Tokens(_))));
     }
 }

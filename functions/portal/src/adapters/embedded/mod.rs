@@ -26,7 +26,7 @@ pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()
 /// signing key: for tests that need a whole portal, some of it their own (a failing
 /// table, a mocked SES).
 pub fn app_on(table: Arc<dyn Table>, mailer: Arc<dyn Mailer>, portal_url: &str) -> Result<(App, Verifier), String> {
-    let idp = LocalIdp::new(table.clone(), Signer::from_pkcs8(&Signer::generate_pkcs8()?)?, portal_url);
+    let idp = LocalIdp::new(table.clone(), Signer::from_pkcs8(&Signer::generate_pkcs8()?)?, &LocalIdp::generate_sealing_key(), portal_url)?;
     let verifier = idp.verifier();
     Ok((App::new(table, Arc::new(FileTable::in_memory()), Arc::new(idp), mailer, portal_url), verifier))
 }

@@ -1,7 +1,7 @@
 // "My Account": the child's record (Pt Demographics, Additional information, who viewed or
 // changed it) and, for an account of several children, which child; who is signed in, the
-// security questions, the "New information emails" setting, and "reset password" (the
-// current password is required).
+// security questions, the "New information emails" setting, two-step sign-in, and "reset
+// password" (the current password is required).
 
 import { api, clinicNames } from "../api.js";
 import { pickerCard, possessive } from "../patient.js";
@@ -9,6 +9,7 @@ import { say } from "../records.js";
 import * as session from "../session.js";
 import { PASSWORD_RULES, alertBox, facts, fieldError, form, h, link, notice, page } from "../ui.js";
 import { ROLES } from "../words.js";
+import { CODE_FIELD, keyCard } from "./two-step.js";
 
 function item(href, title, text) {
   return h("li", {}, link(href, title), h("span", { class: "hint" }, ` ${text}`));
@@ -70,6 +71,61 @@ function emailsCard() {
     h("h2", { id: "emails-h" }, "New information emails"), state, status, box);
 }
 
+/** "Two-step sign-in": a code from an app on the phone at each sign-in, besides the
+ * password. Required for staff and admins (set up at their first sign-in); families may turn
+ * it on with their password, and off with their password and a code. */
+function twoStepCard() {
+  const me = session.current();
+  const status = h("div", { role: "status" });
+  const body = h("div", {});
+  const card = h("section", { class: "card", "aria-labelledby": "two-step-h" },
+    h("h2", { id: "two-step-h" }, "Two-step sign-in"), status, body);
+  const password = { name: "current_password", label: "Current password", type: "password", autocomplete: "current-password" };
+  const render = () => {
+    if (me.two_step && session.isStaff()) {
+      body.replaceChildren(
+        h("p", {}, h("strong", {}, "On."), " Each sign-in asks for the code from the app on your phone."),
+        h("p", { class: "hint" }, "Staff and admins must keep it on. For a new phone, ask an admin to reset your two-step sign-in; you then set it up again at your next sign-in."));
+    } else if (me.two_step) {
+      const off = form({
+        fields: [password, CODE_FIELD],
+        submit: "Turn off two-step sign-in",
+        onSubmit: async (v) => {
+          await api("POST", "/api/account/mfa/disable", { body: { current_password: v.current_password, code: v.code } });
+          me.two_step = false;
+          render();
+          say(status, notice("Two-step sign-in is off. You sign in with your password only."));
+        },
+      });
+      body.replaceChildren(h("p", {}, h("strong", {}, "On."), " Each sign-in asks for the code from the app on your phone."), off.el);
+    } else {
+      const on = form({
+        fields: [password],
+        submit: "Turn on two-step sign-in",
+        onSubmit: async (v) => {
+          const key = await api("POST", "/api/account/mfa/setup", { body: { current_password: v.current_password } });
+          const verify = form({
+            fields: [CODE_FIELD],
+            submit: "Turn on",
+            onSubmit: async ({ code }) => {
+              await api("POST", "/api/account/mfa/verify", { body: { code } });
+              me.two_step = true;
+              render();
+              say(status, notice("Two-step sign-in is on. From now on, each sign-in asks for the code from the app."));
+            },
+          });
+          body.replaceChildren(keyCard(key), verify.el);
+        },
+      });
+      body.replaceChildren(
+        h("p", {}, h("strong", {}, "Off."), " Add a code from an authenticator app on your phone to each sign-in, so that a password alone does not open your child's record."),
+        on.el);
+    }
+  };
+  render();
+  return card;
+}
+
 export function show({ go, flash }) {
   const me = session.current();
   const status = h("div", { role: "status" });
@@ -107,6 +163,7 @@ export function show({ go, flash }) {
       roles.length ? null : h("p", { class: "hint" }, "Your username is assigned by your provider's office. To change it, ask the office at your next visit."),
       h("ul", { class: "links" }, item("/account/security-questions", "Security questions", "See which questions are set and change them."))),
     emailsCard(),
+    twoStepCard(),
     h("section", { class: "card", "aria-labelledby": "reset-h" }, h("h2", { id: "reset-h" }, "Reset password"), status, f.el),
   );
   if (me.clinics.length) {

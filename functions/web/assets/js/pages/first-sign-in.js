@@ -3,6 +3,7 @@
 
 import { api } from "../api.js";
 import { PASSWORD_RULES, fieldError, form, h, link, loadedFor, page } from "../ui.js";
+import * as twoStep from "./two-step.js";
 
 let pending = null;
 
@@ -51,8 +52,9 @@ export async function show({ go, signedIn }) {
           })),
         },
       });
+      const { username } = pending;
       pending = null;
-      await signedIn(answer, "Your new password and security questions are saved.");
+      await twoStep.proceed(answer, username, { go, signedIn }, "Your new password and security questions are saved.");
     },
     onError: (error) => {
       // The sign-in challenge lasts a few minutes; after that only a new sign-in helps.

@@ -1,5 +1,6 @@
 // For clinic office staff and admins: find an account by username, then resend its login
-// information, change its username, disable / enable it, or unlink one of its patients.
+// information, change its username, reset its two-step sign-in (a lost phone), disable /
+// enable it, or unlink one of its patients.
 
 import { api, clinicNames } from "../api.js";
 import { alertBox, confirmDialog, facts, form, h, notice, page } from "../ui.js";
@@ -37,6 +38,7 @@ async function showAccount(into, account, message = null) {
     ["Account", ACCOUNT_KINDS[account.kind] ?? account.kind],
     ["Status", account.enabled ? "Enabled" : "Disabled: cannot sign in"],
     ["First sign-in", account.first_sign_in_done ? "Done: password and security questions chosen" : "Not yet: waiting for the family to use the temporary password"],
+    ["Two-step sign-in", account.two_step ? "On: each sign-in asks for a code from the app" : "Off"],
   ];
   if (account.clinics.length) rows.push(["Clinics", account.clinics.map((c) => names.get(c) ?? c).join(", ")]);
   const act = (label, run, cls) => h("button", { type: "button", class: cls, onclick: run }, label);
@@ -60,6 +62,19 @@ async function showAccount(into, account, message = null) {
     try {
       await api("POST", path(account.username, account.enabled ? "/disable" : "/enable"));
       await refreshWith(account.username, account.enabled ? "The account is disabled. It can no longer sign in." : "The account is enabled. It can sign in again.");
+    } catch (error) {
+      fail(error);
+    }
+  };
+  // A lost phone: the code app's key goes, and every session; staff set it up again at the
+  // next sign-in.
+  const resetTwoStep = async () => {
+    if (!(await confirmDialog(`Reset two-step sign-in for ${account.username}? Every session of the account ends. Do this only when you know who is asking, for a lost or new phone.`, "Reset two-step sign-in"))) return;
+    try {
+      await api("POST", path(account.username, "/mfa-reset"));
+      await refreshWith(account.username, account.kind === "family"
+        ? "Two-step sign-in is reset. The account signs in with its password only, and may turn two-step sign-in on again in My Account."
+        : "Two-step sign-in is reset. At the next sign-in, the account sets it up again with the new phone.");
     } catch (error) {
       fail(error);
     }
@@ -97,6 +112,7 @@ async function showAccount(into, account, message = null) {
       patients,
       h("div", { class: "actions" },
         act("Resend login information", resend),
+        account.two_step ? act("Reset two-step sign-in", resetTwoStep) : null,
         account.enabled ? act("Disable account", toggle, "danger") : act("Enable account", toggle))),
     h("section", { class: "card", "aria-labelledby": "rename-h" }, h("h2", { id: "rename-h" }, "Change username"), rename.el),
   );

@@ -1,9 +1,10 @@
 // Sign in, with "Forgot Password?" at the top as the FAQ says. A temporary password leads
-// on to the first sign-in.
+// on to the first sign-in; two-step sign-in to its code (or, for staff, to setting it up).
 
 import { api } from "../api.js";
 import { form, h, link, notice, page } from "../ui.js";
 import * as firstSignIn from "./first-sign-in.js";
+import * as twoStep from "./two-step.js";
 
 export function show({ go, flash, signedIn }) {
   const f = form({
@@ -18,7 +19,7 @@ export function show({ go, flash, signedIn }) {
         firstSignIn.expect(username.trim(), answer.session);
         go("/first-sign-in");
       } else {
-        await signedIn(answer);
+        await twoStep.proceed(answer, username.trim(), { go, signedIn });
       }
     },
   });
