@@ -24,6 +24,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from leaks import SECRETS, Kind
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -51,9 +53,12 @@ def write_axe_summary() -> None:
 
 
 class Browser:
-    def __init__(self, base: str, backend: str, width: int = 1280, height: int = 1000):
-        self.base = base
-        self.backend = backend
+    def __init__(self, site, width: int = 1280, height: int = 1000):
+        """A headless Chromium on `site` (a `Portal`: its address, and the two-step keys of
+        the accounts it made, for `two_step`)."""
+        self.site = site
+        self.base = site.base
+        self.backend = site.backend
         self.driver = self._launch(width, height)
         self.driver.set_script_timeout(30)
         if width < 500:
@@ -166,6 +171,21 @@ class Browser:
             return None
 
         self.wait(find, f"a button or link {text!r}").click()
+
+    def two_step(self, username: str, shot: str | None = None) -> None:
+        """After a staff member's or admin's password: the code from the app, or first setting
+        the app up, its key read from the page's text as a person would type it. `shot` names
+        the page's screenshot and axe check."""
+        pages = ("Enter your code", "Set up two-step sign-in")
+        heading = self.wait(lambda: self._safe_heading() if self._safe_heading() in pages else None, "the two-step sign-in page")
+        if heading == "Set up two-step sign-in":
+            key = self.wait(lambda: "".join(e.text for e in self.driver.find_elements(By.CSS_SELECTOR, "main .totp-key")) or None,
+                            "the key as text").replace(" ", "")
+            self.site.totp_keys[username.lower()] = SECRETS.add(Kind.TOTP_KEY, key)
+        if shot:
+            self.page(shot)
+        self.type("6-digit code", self.site.next_code(username))
+        self.click("Turn on and sign in" if heading == "Set up two-step sign-in" else "Sign in")
 
     def menu(self) -> list[str]:
         return [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, "#menu a, #menu button")]

@@ -84,7 +84,7 @@ def site(request, servers) -> Portal:
 @pytest.fixture
 def browser(site):
     """A headless Chromium on `site`, closed after the test (test_pages.py sizes its own)."""
-    b = Browser(site.base, site.backend)
+    b = Browser(site)
     yield b
     b.close()
 

@@ -103,6 +103,7 @@ resend               401/401    403/403  403/403    403/403       202/404     20
 username             401/401    403/403  403/403    403/403       200/404     200/404      200/200    401/401   403/403
 disable              401/401    403/403  403/403    403/403       204/404     204/404      204/204    401/401   403/403
 enable               401/401    403/403  403/403    403/403       204/404     204/404      204/204    401/401   403/403
+two-step reset       401/401    403/403  403/403    403/403       204/404     204/404      204/204    401/401   403/403
 create staff         401/401    403/403  403/403    403/403       403/403     403/403      201/201    401/401   403/403
 """)
 
@@ -167,6 +168,8 @@ answer refill          401/401    403/403  403/403    403/403       200/404     
 """)
 
 # Routes of the caller's own account: no patient, one cell per caller. Logout goes last.
+# Issue 15: families turn two-step sign-in on (setup, then verify) and off again; staff and
+# admins have it on from their first sign-in (409) and may not turn it off (403).
 OWN_ACCOUNT = table("""
 route                    anonymous  own  guardian2  other_family  staff_same  staff_other  admin  disabled  turned18
 GET account              401        200  200        200           200         200          200    401       200
@@ -174,6 +177,9 @@ GET security-questions   401        200  200        200           200         20
 PUT security-questions   401        204  204        204           204         204          204    401       204
 GET notifications        401        200  200        200           200         200          200    401       200
 PUT notifications        401        200  200        200           200         200          200    401       200
+two-step setup           401        200  200        200           409         409          409    401       200
+two-step verify          401        204  204        204           409         409          409    401       204
+two-step disable         401        204  204        204           403         403          403    401       204
 change password          401        204  204        204           204         204          204    401       204
 logout                   401        204  204        204           204         204          204    401       204
 """)
@@ -188,6 +194,9 @@ PUBLIC = {
     "POST /api/auth/reset-question": 200,
     "POST /api/auth/reset-password (wrong code)": 400,
     "POST /api/auth/refresh (no cookie)": 401,
+    "POST /api/auth/mfa-setup (no challenge)": 401,
+    "POST /api/auth/mfa-verify (no challenge)": 401,
+    "POST /api/auth/mfa (no challenge)": 401,
 }
 
 
@@ -216,6 +225,7 @@ ROUTE_OF = {
     "username": "PUT /api/admin/accounts/{username}/username",
     "disable": "POST /api/admin/accounts/{username}/disable",
     "enable": "POST /api/admin/accounts/{username}/enable",
+    "two-step reset": "POST /api/admin/accounts/{username}/mfa-reset",
     "create staff": "POST /api/admin/staff",
     "GET appointments": "GET /api/patients/{patient_id}/appointments",
     "GET calendar": "GET /api/patients/{patient_id}/appointments/{appointment_id}/calendar",
@@ -248,6 +258,9 @@ ROUTE_OF = {
     "PUT security-questions": "PUT /api/account/security-questions",
     "GET notifications": "GET /api/account/notifications",
     "PUT notifications": "PUT /api/account/notifications",
+    "two-step setup": "POST /api/account/mfa/setup",
+    "two-step verify": "POST /api/account/mfa/verify",
+    "two-step disable": "POST /api/account/mfa/disable",
     "change password": "POST /api/account/password",
     "logout": "POST /api/auth/logout",
 }
@@ -588,6 +601,10 @@ def enable(w, c, t):
     return w.portal.post(w.portal.account_path(t.finder.username, "enable"), token=w.token(c))
 
 
+def reset_two_step(w, c, t):
+    return w.portal.post(w.portal.account_path(t.finder.username, "mfa-reset"), token=w.token(c))
+
+
 def create_staff(w, c, t):
     # Not Portal.create_staff: that one falls back to the admin's token.
     return w.portal.post("/api/admin/staff", token=w.token(c), json={
@@ -604,7 +621,7 @@ CELLS = {
     "GET immunizations": _patient_get("immunizations"), "GET fhir export": _patient_get("immunizations/fhir"),
     "link": link, "unlink": unlink, "search": search, "create patient": create_patient,
     "create account": create_account, "find account": find_account, "resend": resend, "username": rename,
-    "disable": disable, "enable": enable, "create staff": create_staff,
+    "disable": disable, "enable": enable, "two-step reset": reset_two_step, "create staff": create_staff,
 }
 
 
@@ -857,6 +874,9 @@ def _public_call(w: World, route: str, token: str | None):
             "username": nobody, "code": "123456", "question_id": qid[0], "answer": new_answer(),
             "new_password": new_password()},
         "POST /api/auth/refresh (no cookie)": None,
+        "POST /api/auth/mfa-setup (no challenge)": {"session": "x" * 40},
+        "POST /api/auth/mfa-verify (no challenge)": {"session": "x" * 40, "code": "123456"},
+        "POST /api/auth/mfa (no challenge)": {"session": "x" * 40, "code": "123456"},
     }
     method, path = route.split(" (")[0].split(" ", 1)
     return p.request(method, path, json=bodies.get(route), headers=headers)
@@ -892,6 +912,17 @@ def _own_account_call(w: World, route: str, c: Caller):
         return p.get("/api/account/notifications", token=token)
     if route == "PUT notifications":
         return p.put("/api/account/notifications", token=token, json={"email_on_new_information": True})
+    if route == "two-step setup":
+        r = p.post("/api/account/mfa/setup", token=token, json={"current_password": password})
+        if r.status_code == 200:
+            p.totp_keys[acct.username.lower()] = r.json()["secret"]
+        return r
+    if route == "two-step verify":
+        code = p.next_code(acct.username) if acct and acct.username.lower() in p.totp_keys else "123456"
+        return p.post("/api/account/mfa/verify", token=token, json={"code": code})
+    if route == "two-step disable":
+        code = p.next_code(acct.username) if acct and acct.username.lower() in p.totp_keys else "123456"
+        return p.post("/api/account/mfa/disable", token=token, json={"current_password": password, "code": code})
     if route == "change password":
         new = new_password()
         r = p.post("/api/account/password", token=token, json={"current_password": password, "new_password": new})
@@ -918,3 +949,55 @@ def test_own_account_routes(world):
                 c.account.access_token, c.account.refresh = world.portal.sign_in(c.account.username, c.account.password)
                 c.signed_at = time.monotonic()
     report(wrong, "own-account")
+
+
+# Issue 15: no token reaches a staff member or admin before the code step, on any path. Each
+# row is a path to tokens; the cell is what a staff member and an admin get there: a challenge
+# (its name), or a refusal (its status). Setting up or giving the code is the only way on.
+BEFORE_THE_CODE = {
+    "first login (new password and questions)": "MFA_SETUP",
+    "login before setting it up": "MFA_SETUP",
+    "the setup session at the code step": 401,
+    "login once it is set up": "SOFTWARE_TOKEN_MFA",
+    "the code session at the setup step": 401,
+    "refresh after an admin's reset": 401,
+    "login after an admin's reset": "MFA_SETUP",
+}
+
+
+def _before_the_code(p, role: str) -> dict[str, object]:
+    def seen(r):
+        if r.status_code != 200:
+            return r.status_code
+        body = r.json()
+        assert "access_token" not in body and "set-cookie" not in {k.lower() for k in r.headers}, describe(r)
+        return body.get("challenge")
+    got = {}
+    account = p.make_staff(role=role, clinics=(CARDIOLOGY,) if role == "staff" else (), sign_in=False)
+    session = p.challenge(account.username, account.temp_password)
+    account.password = new_password()
+    r = p.first_login_request(account.username, session, account.password,
+                              [(q, new_answer()) for q in p.question_ids()[:3]])
+    got["first login (new password and questions)"] = seen(r)
+    r = p.login(account.username, account.password)
+    got["login before setting it up"] = seen(r)
+    setup_session = r.json()["session"]
+    got["the setup session at the code step"] = seen(p.post("/api/auth/mfa", json={"session": setup_session, "code": "123456"}))
+    account.access_token, account.refresh = p.sign_in(account.username, account.password)  # sets it up
+    r = p.login(account.username, account.password)
+    got["login once it is set up"] = seen(r)
+    got["the code session at the setup step"] = seen(p.mfa_setup(r.json()["session"]))
+    reset = p.post(p.account_path(account.username, "mfa-reset"), token=p.admin_token())
+    assert reset.status_code == 204, describe(reset)
+    got["refresh after an admin's reset"] = seen(p.post("/api/auth/refresh", cookie=account.refresh))
+    got["login after an admin's reset"] = seen(p.login(account.username, account.password))
+    return got
+
+
+def test_no_token_reaches_staff_or_admins_before_the_code_step(portal):
+    wrong = []
+    for role in ("staff", "admin"):
+        got = _before_the_code(portal, role)
+        wrong += [f"{path:45} {role:6}: expected {expected}, got {got[path]}"
+                  for path, expected in BEFORE_THE_CODE.items() if got[path] != expected]
+    report(wrong, "path to tokens")

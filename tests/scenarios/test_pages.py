@@ -53,7 +53,7 @@ def browsers():
     opened = []
 
     def open_browser(site, **size) -> Browser:
-        b = Browser(site.base, site.backend, **size)
+        b = Browser(site, **size)
         opened.append(b)
         return b
 
@@ -70,7 +70,9 @@ def browser(site, browsers) -> Browser:
 # --------------------------------------------------------------------------- steps
 
 
-def sign_in(b: Browser, username: str, password: str) -> None:
+def sign_in(b: Browser, username: str, password: str, two_step: bool = False, shot: str | None = None) -> None:
+    """`two_step`: a staff member or admin, who gives the code from the app next (or sets the
+    app up first); `shot` names that page's screenshot."""
     # A page just opened shows its heading once its script has asked for a session.
     if b.wait(lambda: b.heading(), "a page") != "Sign in":
         b.click("Sign in")  # the menu's
@@ -78,10 +80,13 @@ def sign_in(b: Browser, username: str, password: str) -> None:
     b.type("Username", username)
     b.type("Password", password)
     b.click("Sign in")
+    if two_step:
+        b.two_step(username, shot)
 
 
-def first_sign_in(b: Browser, site, account: Account, shot: str | None = None) -> None:
-    """On "Choose your password": a new password and three questions, then signed in."""
+def first_sign_in(b: Browser, site, account: Account, shot: str | None = None, two_step: bool = False) -> None:
+    """On "Choose your password": a new password and three questions, then signed in; a staff
+    member or admin (`two_step`) sets up two-step sign-in from the QR page in between."""
     b.on("Choose your password")
     if shot:
         b.page(shot)
@@ -95,6 +100,10 @@ def first_sign_in(b: Browser, site, account: Account, shot: str | None = None) -
         b.choose(f"{ordinal} security question", q["text"])
         b.type(f"Answer to the {ordinal.lower()} question", answer)
     b.click("Save and sign in")
+    if two_step:
+        b.on("Set up two-step sign-in")
+        b.wait_text("Your new password and security questions are saved.")
+        b.two_step(account.username, shot="two-step-setup")
     b.on(f"Welcome, {account.username}")
     b.wait_text("Your new password and security questions are saved.")
 
@@ -127,7 +136,7 @@ def test_journey_1_admin_creates_staff_who_registers_a_family_who_signs_in(site,
     b.on("Sign in")
     b.page("sign-in")
     assert b.driver.find_element("css selector", "main p.top-link a").text == "Forgot Password?", "Forgot Password? is not at the top"
-    sign_in(b, "admin", site.admin_password)
+    sign_in(b, "admin", site.admin_password, two_step=True)
     b.on("Welcome, admin")
     assert b.menu() == ["Welcome", "Register a patient", "Find a patient", "Find an account", "Appointment requests", "Inbox", "Staff accounts", "Security events", "Imports", "My Account", "Help", "Sign out"]
     b.page("welcome-admin")
@@ -161,7 +170,7 @@ def test_journey_1_admin_creates_staff_who_registers_a_family_who_signs_in(site,
     _, user, staff.temp_password = site.credential_mail(staff.email)
     assert user.lower() == staff.username.lower()
     sign_in(b, staff.username, staff.temp_password)
-    first_sign_in(b, site, staff, shot="first-sign-in")
+    first_sign_in(b, site, staff, shot="first-sign-in", two_step=True)
     assert b.menu() == ["Welcome", "Register a patient", "Find a patient", "Find an account", "Appointment requests", "Inbox", "My Account", "Help", "Sign out"]
     b.page("welcome-staff")
     b.click("My Account")
@@ -272,7 +281,7 @@ def test_journey_3_the_office_changes_the_username_and_the_family_signs_in_with_
     family = site.make_family(clinic=CARDIOLOGY)
     renamed = new_username("renamed")
     b.open("/")
-    sign_in(b, staff.username, staff.password)
+    sign_in(b, staff.username, staff.password, two_step=True, shot="two-step-code")
     b.on(f"Welcome, {staff.username}")
     find_account(b, family.username)
     b.type("New username", renamed)
@@ -296,7 +305,7 @@ def test_journey_4_a_disabled_account_sees_the_same_message_as_a_wrong_password(
     assert wrong == WRONG_PASSWORD_SENTENCE
     b.page("sign-in-refused")
 
-    sign_in(b, "admin", site.admin_password)
+    sign_in(b, "admin", site.admin_password, two_step=True)
     b.on("Welcome, admin")
     find_account(b, family.username)
     b.click("Disable account")
@@ -308,7 +317,7 @@ def test_journey_4_a_disabled_account_sees_the_same_message_as_a_wrong_password(
     assert b.alert() == wrong
     assert "Sign out" not in b.menu()
 
-    sign_in(b, "admin", site.admin_password)
+    sign_in(b, "admin", site.admin_password, two_step=True)
     b.on("Welcome, admin")
     find_account(b, family.username)
     b.click("Enable account")

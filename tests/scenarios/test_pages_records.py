@@ -282,7 +282,7 @@ def test_c_an_admin_sees_the_bundles_just_sent_under_imports(site, browser):
     assert site.post_fhir(b'{"resourceType": "Patient"}').status_code == 400
 
     b.open("/")
-    sign_in(b, "admin", site.admin_password)
+    sign_in(b, "admin", site.admin_password, two_step=True)
     b.on("Welcome, admin")
     assert "Imports" in b.menu()
     b.click("Imports")
@@ -372,7 +372,7 @@ def test_e_the_office_sees_the_same_results_and_immunizations(site, browser):
 def test_the_result_page_fits_a_360_pixel_screen(site):
     family = site.make_family()
     send_lab_history(site, family.patient["id"])
-    b = Browser(site.base, site.backend, width=360, height=800)
+    b = Browser(site, width=360, height=800)
     try:
         signed_in(b, family)
         wait_rows(b, section("Latest lab results"), 5)

@@ -66,8 +66,17 @@ LIMITS: dict[str, Limit] = {
     # auth: signing in and out, forgot password, My Account
     "GET /api/auth/security-questions": other(0, 0, "a fixed list"),
     "POST /api/auth/login": other(
-        2, 3, "the name's failed sign-ins and its username record; the session, the security event, and the failures "
-              "cleared (or counted: then no session)"),
+        3, 3, "the name's failed sign-ins and its username record, then (the password right) the account, whose role "
+              "decides on two-step sign-in; the session (or the two-step challenge), the security event, and the "
+              "failures cleared (or counted: then no session)"),
+    "POST /api/auth/mfa-setup": other(1, 0, "the challenge (the key is Cognito's)"),
+    "POST /api/auth/mfa-verify": other(
+        3, 6, "the challenge, the name's failed sign-ins, the account; the challenge finished, the account marked, two "
+              "security events (two-step on, signed in), the session, the failures cleared (refused: counted, and "
+              "the security event)"),
+    "POST /api/auth/mfa": other(
+        2, 4, "the challenge, the name's failed sign-ins; the challenge finished, the security event, the session, "
+              "the failures cleared (refused: counted, and the security event)"),
     "POST /api/auth/first-login": other(
         2, 3, "the username record, then the account; the account with its answers, the security event, the session"),
     "POST /api/auth/forgot-password": other(
@@ -90,6 +99,14 @@ LIMITS: dict[str, Limit] = {
     "GET /api/account/notifications": other(1, 0, "the caller's account with its email settings (one BatchGetItem)"),
     "PUT /api/account/notifications": other(
         1, 1, "the caller's account with its email settings (one BatchGetItem); the settings"),
+    "POST /api/account/mfa/setup": other(
+        2, 1, "the caller's account, its failed sign-ins; the failures cleared or counted (the key is Cognito's)"),
+    "POST /api/account/mfa/verify": other(
+        2, 3, "the caller's account, its failed sign-ins; the failures cleared or counted, the security event, the "
+              "account marked"),
+    "POST /api/account/mfa/disable": other(
+        3, 4, "the caller's account, its failed sign-ins for the password, then for the code; the failures cleared "
+              "or counted (each), the security event, the account marked"),
     # accounts: what the admins and the clinic offices do
     "POST /api/admin/staff": other(
         2, 6, f"the caller's account, the username record (or {IDEM[1]}); {IDEM[0]}, the username reserved, the "
@@ -111,6 +128,8 @@ LIMITS: dict[str, Limit] = {
         TARGET, 2, "the account as the office may manage it; the account, the security event"),
     "POST /api/admin/accounts/{username}/enable": other(
         TARGET, 2, "the account as the office may manage it; the account, the security event"),
+    "POST /api/admin/accounts/{username}/mfa-reset": other(
+        TARGET, 2, "the account as the office may manage it; the account marked, the security event"),
     "POST /api/admin/accounts/{username}/patients": other(
         TARGET + 2, 2, "the account as the office may manage it, the patient, its holders (for an own account); the "
                        "link (one transaction), the audit record"),

@@ -72,18 +72,20 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
     let user_id = rec.as_ref().map_or(nobody.as_str(), |r| r.user_id.as_str());
     match app.identity.sign_in(user_id, body.password.expose()).await {
         Ok(outcome) => {
-            if failures.any() {
-                throttle::signin_succeeded(table, &name).await?;
-            }
             // Not signed in yet: the first sign-in is recorded when it completes.
             if let SignIn::NewPasswordRequired { session } = outcome {
+                if failures.any() {
+                    throttle::signin_succeeded(table, &name).await?;
+                }
                 return Ok(json_response(StatusCode::OK, &json!({ "challenge": "NEW_PASSWORD_REQUIRED", "session": session })));
             }
             let account = match target {
                 Some(sub) => accounts::get_account_only(table, sub).await?,
                 None => None,
             };
-            crate::two_step::finish(app, &account.ok_or_else(Problem::sign_in_failed)?, outcome, &request_id).await
+            // The failures are cleared once signed in: a right password before a wrong code
+            // clears nothing, so codes are guessed no faster than passwords.
+            crate::two_step::finish(app, &account.ok_or_else(Problem::sign_in_failed)?, outcome, failures.any(), &request_id).await
         }
         Err(PortError::NotAuthorized) => {
             throttle::signin_failed(table, &name, failures).await?;
@@ -168,7 +170,7 @@ pub async fn first_login(app: &App, req: &Request) -> Result<Response<Body>, Pro
     };
     security::record(app.audit.as_ref(), Event::FirstSignIn, Some(&sub), Some(&sub), Outcome::Allowed, &request_id).await?;
     // A staff member or admin sets up two-step sign-in next; someone who has it gives a code.
-    crate::two_step::finish(app, &account, outcome, &request_id).await
+    crate::two_step::finish(app, &account, outcome, false, &request_id).await
 }
 
 /// A new access token for the session in the cookie, whose token is rotated: the answer

@@ -19,12 +19,14 @@ use portal::store::accounts::{self, Account};
 use portal::store::audit::Outcome;
 use portal::store::challenges::{self, Challenge, Step};
 use portal::store::security::{self, Event};
+use portal::store::throttle;
 use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
 
 /// What a right password (or a first login's new one) leads to: tokens, or a challenge.
-pub async fn finish(app: &App, account: &Account, outcome: SignIn, request_id: &str) -> Result<Response<Body>, Problem> {
+/// `failed_before`: the name has failed sign-ins counted, to clear once signed in.
+pub async fn finish(app: &App, account: &Account, outcome: SignIn, failed_before: bool, request_id: &str) -> Result<Response<Body>, Problem> {
     let challenge = |step| Challenge { user_id: account.user_id.clone(), sub: account.sub.clone(), username: account.username.clone(), step };
     match outcome {
         SignIn::Tokens(tokens) if app.staff_two_step && account.is_hospital_person() => {
@@ -34,6 +36,9 @@ pub async fn finish(app: &App, account: &Account, outcome: SignIn, request_id: &
             Ok(json_response(StatusCode::OK, &json!({ "challenge": "MFA_SETUP", "session": session })))
         }
         SignIn::Tokens(tokens) => {
+            if failed_before {
+                throttle::signin_succeeded(app.table.as_ref(), &account.username.key()).await?;
+            }
             security::record(app.audit.as_ref(), Event::SignIn, Some(&account.sub), Some(&account.sub), Outcome::Allowed, request_id).await?;
             signed_in(app, &account.user_id, &tokens).await
         }
