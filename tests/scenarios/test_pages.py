@@ -327,6 +327,43 @@ def test_journey_4_a_disabled_account_sees_the_same_message_as_a_wrong_password(
     b.on(f"Welcome, {family.username}")
 
 
+def test_journey_two_step_sign_in_a_family_turns_on_from_the_qr_page_and_off_again(site, browser):
+    """Issue 15: My Account, "Two-step sign-in": the key read from the page's text as a person
+    would type it, a sign-in with the code, and off again with the password and a code."""
+    b = browser
+    family = site.make_family()
+    b.open("/")
+    sign_in(b, family.username, family.password)
+    b.on(f"Welcome, {family.username}")
+    b.click("My Account")
+    b.on("My Account")
+    b.wait_text("Two-step sign-in")
+    b.type("Password", family.password)
+    b.click("Turn on two-step sign-in")
+    key = b.wait(lambda: "".join(e.text for e in b.driver.find_elements("css selector", "main .totp-key")) or None, "the key")
+    site.totp_keys[family.username.lower()] = key.replace(" ", "")
+    assert b.driver.find_elements("css selector", "main svg.qr[role=img]"), "no QR code"
+    b.page("my-account-two-step-setup")
+    b.type("6-digit code", site.next_code(family.username))
+    b.click("Turn on")
+    b.wait_text("Two-step sign-in is on.")
+    sign_out(b)
+
+    sign_in(b, family.username, family.password, two_step=True, shot="two-step-code-family")
+    b.on(f"Welcome, {family.username}")
+    b.click("My Account")
+    b.on("My Account")
+    b.wait_text("Turn off two-step sign-in")
+    b.page("my-account-two-step-on")
+    b.type("Password", family.password)
+    b.type("6-digit code", site.next_code(family.username))
+    b.click("Turn off two-step sign-in")
+    b.wait_text("Two-step sign-in is off.")
+    sign_out(b)
+    sign_in(b, family.username, family.password)
+    b.on(f"Welcome, {family.username}")
+
+
 @pytest.fixture
 def idle_family(servers, browsers):
     """A family signed in on the local run whose pages sign out after IDLE_SECONDS:

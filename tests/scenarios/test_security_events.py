@@ -59,6 +59,26 @@ def test_sign_ins_and_lock_outs_are_recorded_with_their_outcome(portal):
         assert set(e) == {"at", "event", "outcome", "actor", "target", "request_id"}, e
 
 
+def test_two_step_sign_ins_and_resets_are_recorded(portal):
+    """Issue 15: a staff member's first sign-in sets up two-step sign-in (on, then signed in),
+    a wrong code is a denied sign-in, and an admin's reset is the admin's."""
+    staff = portal.make_staff()
+    r = portal.login(staff.username, staff.password)
+    assert r.json()["challenge"] == "SOFTWARE_TOKEN_MFA", describe(r)
+    wrong = "000000" if portal.next_code(staff.username) != "000000" else "111111"
+    assert_problem(portal.post("/api/auth/mfa", json={"session": r.json()["session"], "code": wrong}), 401)
+    admin = portal.make_staff(role="admin", clinics=())
+    assert portal.post(portal.account_path(staff.username, "mfa-reset"), token=admin.auth).status_code == 204
+    assert about(recent(portal), staff.username) == [
+        ("account.create", "allowed", "admin"),
+        ("signin.first", "allowed", staff.username),
+        ("twostep.on", "allowed", staff.username),
+        ("signin", "allowed", staff.username),
+        ("signin", "denied", None),
+        ("twostep.reset", "allowed", admin.username),
+    ]
+
+
 def test_password_changes_and_office_actions_are_recorded(portal):
     admin = portal.make_staff(role="admin", clinics=())
     family = portal.make_family(admin.auth)

@@ -1,3 +1,4 @@
+use crate::two_step::Via;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use portal::domain::{questions::normalise_answer, GivenPassword, NewPassword, Opaque, QuestionId, SecretHash, Username, QUESTIONS};
@@ -85,7 +86,8 @@ pub async fn login(app: &App, req: &Request) -> Result<Response<Body>, Problem> 
             };
             // The failures are cleared once signed in: a right password before a wrong code
             // clears nothing, so codes are guessed no faster than passwords.
-            crate::two_step::finish(app, &account.ok_or_else(Problem::sign_in_failed)?, outcome, failures.any(), &request_id).await
+            let via = Via::Login { failed_before: failures.any() };
+            crate::two_step::finish(app, &account.ok_or_else(Problem::sign_in_failed)?, outcome, via, &request_id).await
         }
         Err(PortError::NotAuthorized) => {
             throttle::signin_failed(table, &name, failures).await?;
@@ -170,7 +172,7 @@ pub async fn first_login(app: &App, req: &Request) -> Result<Response<Body>, Pro
     };
     security::record(app.audit.as_ref(), Event::FirstSignIn, Some(&sub), Some(&sub), Outcome::Allowed, &request_id).await?;
     // A staff member or admin sets up two-step sign-in next; someone who has it gives a code.
-    crate::two_step::finish(app, &account, outcome, false, &request_id).await
+    crate::two_step::finish(app, &account, outcome, Via::FirstLogin, &request_id).await
 }
 
 /// A new access token for the session in the cookie, whose token is rotated: the answer

@@ -24,9 +24,17 @@ use portal::{App, Problem};
 use serde::Deserialize;
 use serde_json::json;
 
+/// The password step `finish` follows.
+pub enum Via {
+    /// A login: once signed in, the name's counted failures (`failed_before`) are cleared and
+    /// the sign-in is recorded.
+    Login { failed_before: bool },
+    /// A first login, recorded as the first sign-in already.
+    FirstLogin,
+}
+
 /// What a right password (or a first login's new one) leads to: tokens, or a challenge.
-/// `failed_before`: the name has failed sign-ins counted, to clear once signed in.
-pub async fn finish(app: &App, account: &Account, outcome: SignIn, failed_before: bool, request_id: &str) -> Result<Response<Body>, Problem> {
+pub async fn finish(app: &App, account: &Account, outcome: SignIn, via: Via, request_id: &str) -> Result<Response<Body>, Problem> {
     let challenge = |step| Challenge { user_id: account.user_id.clone(), sub: account.sub.clone(), username: account.username.clone(), step };
     match outcome {
         SignIn::Tokens(tokens) if app.staff_two_step && account.is_hospital_person() => {
@@ -36,10 +44,12 @@ pub async fn finish(app: &App, account: &Account, outcome: SignIn, failed_before
             Ok(json_response(StatusCode::OK, &json!({ "challenge": "MFA_SETUP", "session": session })))
         }
         SignIn::Tokens(tokens) => {
-            if failed_before {
-                throttle::signin_succeeded(app.table.as_ref(), &account.username.key()).await?;
+            if let Via::Login { failed_before } = via {
+                if failed_before {
+                    throttle::signin_succeeded(app.table.as_ref(), &account.username.key()).await?;
+                }
+                security::record(app.audit.as_ref(), Event::SignIn, Some(&account.sub), Some(&account.sub), Outcome::Allowed, request_id).await?;
             }
-            security::record(app.audit.as_ref(), Event::SignIn, Some(&account.sub), Some(&account.sub), Outcome::Allowed, request_id).await?;
             signed_in(app, &account.user_id, &tokens).await
         }
         SignIn::TotpRequired { session } => {

@@ -66,8 +66,12 @@ export const PASSWORD_RULES = [
   "Not your username or email address.",
 ];
 
-function idFor(name) {
-  return "f-" + name.replace(/[^A-Za-z0-9_-]+/g, "-");
+// Forms made so far: each form's ids carry its number, so two forms on one page may name a
+// field alike (My Account's "Current password" in two cards) without a duplicate id.
+let forms = 0;
+
+function idFor(name, formNumber) {
+  return `f${formNumber}-` + name.replace(/[^A-Za-z0-9_-]+/g, "-");
 }
 
 /**
@@ -84,6 +88,7 @@ function idFor(name) {
  * entered now.
  */
 export function form({ fields, submit, onSubmit, onError }) {
+  const number = ++forms;
   const alert = alertBox();
   const button = h("button", { type: "submit", class: "primary" }, submit);
   const controls = new Map();
@@ -92,7 +97,7 @@ export function form({ fields, submit, onSubmit, onError }) {
       const inner = [...f.fields.map(build), f.extra ?? null];
       return f.group ? h("fieldset", {}, h("legend", {}, f.group), inner) : h("div", { class: "field-row" }, inner);
     }
-    const row = field(f);
+    const row = field(f, number);
     controls.set(f.name, { ...f, ...row });
     return row.el;
   };
@@ -174,8 +179,8 @@ function asSentence(text) {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
-function field(f) {
-  const id = idFor(f.name);
+function field(f, formNumber) {
+  const id = idFor(f.name, formNumber);
   const error = h("p", { class: "field-error", id: `${id}-error` });
   const hint = f.hint ? h("p", { class: "hint", id: `${id}-hint` }, f.hint) : null;
   const rules = f.rules ? h("ul", { class: "rules", id: `${id}-rules` }, f.rules.map((r) => h("li", {}, r))) : null;

@@ -80,7 +80,8 @@ function twoStepCard() {
   const body = h("div", {});
   const card = h("section", { class: "card", "aria-labelledby": "two-step-h" },
     h("h2", { id: "two-step-h" }, "Two-step sign-in"), status, body);
-  const password = { name: "current_password", label: "Current password", type: "password", autocomplete: "current-password" };
+  // "Password", not "Current password": the "Reset password" card below has that one.
+  const password = { name: "current_password", label: "Password", type: "password", autocomplete: "current-password" };
   const render = () => {
     if (me.two_step && session.isStaff()) {
       body.replaceChildren(
