@@ -213,6 +213,17 @@ def test_code_serves_exactly_the_declared_routes(tmp_path):
     assert_same("portal-local --routes", code, "infra/openapi.yaml", openapi_routes(load_openapi()))
 
 
+def test_openapi_lists_every_security_event_the_code_records():
+    """The admins' "Security events" answer names each event by its id: the document's enum
+    is the code's list (`portal-local --audit-ids`), so a new event is documented."""
+    if not PORTAL_BIN.is_file():
+        pytest.fail(f"{PORTAL_BIN} does not exist: build it first (`cargo build --bin portal-local`) or set PORTAL_BIN")
+    out = subprocess.run([str(PORTAL_BIN), "--audit-ids"], capture_output=True, text=True, check=True, timeout=60)
+    code = json.loads(out.stdout)["security_events"]
+    documented = load_openapi()["components"]["schemas"]["SecurityEvent"]["properties"]["event"]["enum"]
+    assert sorted(documented) == sorted(code)
+
+
 def test_template_binaries_are_workspace_crates():
     template = load_template()
     crates = {}

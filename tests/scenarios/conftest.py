@@ -115,3 +115,10 @@ def pytest_collection_modifyitems(config, items):
     """The tests that read the logs of the whole run go last, in WHOLE_RUN_READERS' order."""
     last = WHOLE_RUN_READERS
     items[:] = [i for i in items if i.path.name not in last] + [i for n in last for i in items if i.path.name == n]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How long the run waited for two-step codes (`Portal.next_code`), to keep it small."""
+    from portal_client import CODE_WAITS
+    if CODE_WAITS[0]:
+        terminalreporter.write_line(f"two-step codes: waited {CODE_WAITS[1]:.0f} s in {CODE_WAITS[0]} waits")

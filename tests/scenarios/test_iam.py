@@ -52,6 +52,10 @@ PUBLIC_COGNITO = {
     "cognito-idp:GlobalSignOut",
     "cognito-idp:RevokeToken",
     "cognito-idp:GetUser",
+    # Two-step sign-in's set-up with the user's own access token (issue 15).
+    "cognito-idp:AssociateSoftwareToken",
+    "cognito-idp:VerifySoftwareToken",
+    "cognito-idp:SetUserMFAPreference",
 }
 
 class Grant(NamedTuple):
